@@ -1,0 +1,9 @@
+"""Invertible building blocks and the networks made from them."""
+
+from irncodec.models.coupling import AffineCoupling
+from irncodec.models.haar import HaarDownsampling
+from irncodec.models.invertible import InvertibleSequential
+from irncodec.models.irn import IRN
+from irncodec.models.subnets import DenseBlock
+
+__all__ = ["IRN", "AffineCoupling", "DenseBlock", "HaarDownsampling", "InvertibleSequential"]
