@@ -1,0 +1,174 @@
+"""Encoder and decoder: image <-> ``.irn`` bytes.
+
+The encoder runs the IRN forward pass on the (padded) HR image, keeps the
+three LR channels as an ordinary 8-bit image and wraps it in the container
+with the header the decoder needs. The decoder parses the container, decodes
+the LR, draws ``z`` from the header's seed and temperature on a CPU
+generator, runs the exact inverse and crops to the original size. The same
+file gives the same pixels on every run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from PIL import Image
+
+from bitstream import Header, IrnFile, Limits, pack, unpack
+from irncodec import imageio
+from irncodec.errors import InputImageError
+from irncodec.registry import ModelSpec, default_model, find_model, load_model
+from irncodec.rescale import downscale, pad_to_multiple, sample_z, upscale
+
+__all__ = ["DEFAULT_TILE", "Decoder", "Encoder", "decode", "encode", "resolve_device"]
+
+DEFAULT_TILE = 256  # LR pixels per tile side; bounds memory on large images
+DEFAULT_OVERLAP = 16  # LR pixels of context around each tile
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``auto`` is CUDA when available, else CPU; a named device must exist."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InputImageError("device cuda was requested but CUDA is not available")
+    return dev
+
+
+class _ModelCache:
+    """Loaded networks keyed by (id, sha256): a server loads each model once."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self._models: dict[tuple[str, str], torch.nn.Module] = {}
+
+    def get(self, spec: ModelSpec) -> torch.nn.Module:
+        key = (spec.id, spec.sha256)
+        if key not in self._models:
+            self._models[key] = load_model(spec, device=str(self.device))
+        return self._models[key]
+
+
+def _to_tensor(rgb: np.ndarray, device: torch.device) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1)[None].float().div(255.0).to(device)
+
+
+def _to_uint8(x: torch.Tensor) -> np.ndarray:
+    return x[0].mul(255.0).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+
+
+class Encoder:
+    """Encodes images to ``.irn`` bytes with IRN (Xiao et al., ECCV 2020); keeps its models loaded."""
+
+    def __init__(self, device: str | torch.device = "auto", tile: int = DEFAULT_TILE) -> None:
+        self.device = resolve_device(device)
+        self.tile = tile
+        self._cache = _ModelCache(self.device)
+
+    def encode(
+        self,
+        image: Image.Image,
+        scale: int = 2,
+        lr_format: str = "png",
+        quality: int | None = None,
+        model: str | None = None,
+        z_seed: int = 0,
+        z_temperature: float | None = None,
+    ) -> bytes:
+        """Encode a Pillow image. ``model`` defaults to the registry's choice for scale and format."""
+        if lr_format not in ("png", "jpeg", "webp"):
+            raise InputImageError(f"unknown LR format {lr_format!r}; use png, jpeg or webp")
+        if quality is not None and not 0 <= quality <= 100:
+            raise InputImageError(f"quality {quality} is not in [0, 100]")
+        if lr_format == "png":
+            quality = None
+        spec = find_model(model) if model else default_model(scale, lr_format)
+        if spec.scale != scale:
+            raise InputImageError(f"model {spec.id} is for scale {spec.scale}, not {scale}")
+        prepared = imageio.prepare_image(image)
+        net = self._cache.get(spec)
+        x = pad_to_multiple(_to_tensor(prepared.rgb, self.device), scale)
+        with torch.inference_mode():
+            y = downscale(net, x, tile=self.tile, overlap=DEFAULT_OVERLAP)
+        lr_image = Image.fromarray(_to_uint8(y))
+        h, w = prepared.rgb.shape[:2]
+        header = Header(
+            scale=scale,
+            model=spec.id,
+            model_hash=spec.hash_prefix,
+            width=w,
+            height=h,
+            mode=prepared.mode,
+            lr_format=lr_format,
+            lr_quality=quality if lr_format != "png" else None,
+            z_seed=z_seed,
+            z_temperature=spec.temperature if z_temperature is None else z_temperature,
+            icc_profile=prepared.icc_profile,
+            exif=prepared.exif,
+        )
+        alpha = None
+        if prepared.alpha is not None:
+            alpha = imageio.encode_plane(Image.fromarray(prepared.alpha), "png", None)
+        lr = imageio.encode_plane(lr_image, lr_format, quality)
+        return pack(IrnFile(header=header, lr=lr, alpha=alpha))
+
+
+class Decoder:
+    """Decodes ``.irn`` bytes with the exact inverse of IRN (Xiao et al., ECCV 2020); keeps its models loaded."""
+
+    def __init__(
+        self, device: str | torch.device = "auto", tile: int = DEFAULT_TILE, limits: Limits | None = None
+    ) -> None:
+        self.device = resolve_device(device)
+        self.tile = tile
+        self.limits = limits or Limits()
+        self._cache = _ModelCache(self.device)
+
+    def parse(self, data: bytes) -> IrnFile:
+        """Parse and validate the container (no pixels decoded)."""
+        return unpack(data, self.limits)
+
+    def decode_lr(self, data: bytes) -> Image.Image:
+        """The LR image carried in the file, as a plain RGB image."""
+        f = self.parse(data)
+        return Image.fromarray(imageio.read_plane(f.lr, f.header.lr_format, f.header.lr_size, "RGB", "LR image"))
+
+    def decode(self, data: bytes) -> Image.Image:
+        """Reconstruct the HR image in the input's (sensible) mode, with its ICC profile and EXIF."""
+        f = self.parse(data)
+        h = f.header
+        spec = find_model(h.model, h.model_hash)
+        if spec.scale != h.scale:
+            raise InputImageError(f"file says scale {h.scale} but model {spec.id} is for scale {spec.scale}")
+        lr = imageio.read_plane(f.lr, h.lr_format, h.lr_size, "RGB", "LR image")
+        alpha = None
+        if f.alpha is not None:
+            alpha = imageio.read_plane(f.alpha, "png", (h.width, h.height), "L", "alpha plane")
+        net = self._cache.get(spec)
+        y = _to_tensor(lr, self.device)
+        z = sample_z((1, net.latent_channels, *y.shape[-2:]), h.z_seed, h.z_temperature)
+        with torch.inference_mode():
+            x_hat = upscale(net, y, z, tile=self.tile, overlap=DEFAULT_OVERLAP)
+        rgb = _to_uint8(x_hat[..., : h.height, : h.width])
+        return imageio.finish_image(rgb, alpha, h.mode, h.icc_profile, h.exif)
+
+
+def encode(
+    image: Image.Image,
+    scale: int = 2,
+    lr_format: str = "png",
+    quality: int | None = None,
+    model: str | None = None,
+    z_seed: int = 0,
+    device: str = "auto",
+) -> bytes:
+    """One-shot encode of a Pillow image to ``.irn`` bytes (loads the model each call; see :class:`Encoder`)."""
+    return Encoder(device=device).encode(
+        image, scale=scale, lr_format=lr_format, quality=quality, model=model, z_seed=z_seed
+    )
+
+
+def decode(data: bytes, device: str = "auto") -> Image.Image:
+    """One-shot decode of ``.irn`` bytes to a Pillow image (loads the model each call; see :class:`Decoder`)."""
+    return Decoder(device=device).decode(data)

@@ -1,0 +1,115 @@
+"""The numerical core of the codec: HR tensor -> 8-bit LR tensor -> HR tensor.
+
+Shared by the codec, the training loop's validation and the benchmarks, so
+all three measure the same path. Tensors are N x C x H x W floats in [0, 1].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from irncodec.models.irn import IRN
+
+__all__ = [
+    "downscale",
+    "map_tiles",
+    "pad_to_multiple",
+    "quantize",
+    "quantize_ste",
+    "sample_z",
+    "upscale",
+]
+
+
+def quantize(y: Tensor) -> Tensor:
+    """Clamp to [0, 1] and round to the 8-bit grid, as storing the LR does."""
+    return torch.round(y.clamp(0.0, 1.0) * 255.0) / 255.0
+
+
+def quantize_ste(y: Tensor) -> Tensor:
+    """:func:`quantize` in the forward pass, identity gradient in the backward pass."""
+    return y + (quantize(y) - y).detach()
+
+
+def pad_to_multiple(x: Tensor, multiple: int) -> Tensor:
+    """Pad the bottom and right edges so H and W are multiples of ``multiple``.
+
+    Reflect padding where the image is large enough, edge replication
+    otherwise (for example a 1x1 image at x4).
+    """
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % multiple, (-w) % multiple
+    if not ph and not pw:
+        return x
+    mode = "reflect" if ph < h and pw < w else "replicate"
+    return F.pad(x, (0, pw, 0, ph), mode=mode)
+
+
+def sample_z(shape: tuple[int, ...], seed: int, temperature: float) -> Tensor:
+    """The latent ``z ~ N(0, T^2)`` drawn from a CPU generator seeded with ``seed``.
+
+    The same seed gives the same ``z`` on every machine and device.
+    Temperature 0 gives zeros without drawing.
+    """
+    if temperature == 0.0:
+        return torch.zeros(shape)
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    return torch.randn(shape, generator=gen) * temperature
+
+
+def map_tiles(
+    fn: Callable[[Tensor], Tensor],
+    x: Tensor,
+    unit_in: int,
+    unit_out: int,
+    out_channels: int,
+    tile: int,
+    overlap: int,
+) -> Tensor:
+    """Apply a fully convolutional ``fn`` in overlapping tiles and stitch the centres.
+
+    Tile geometry is counted on a coarse grid: one coarse pixel is
+    ``unit_in`` input pixels and ``unit_out`` output pixels. Each tile is
+    ``tile`` coarse pixels plus ``overlap`` of context on every side; only
+    its centre is kept, so the seams see the same context as the untiled pass.
+    ``tile <= 0`` runs ``fn`` once on the whole input.
+    """
+    n, _, h_in, w_in = x.shape
+    gh, gw = h_in // unit_in, w_in // unit_in
+    if tile <= 0 or (gh <= tile and gw <= tile):
+        return fn(x)
+    out = x.new_empty((n, out_channels, gh * unit_out, gw * unit_out))
+    for top in range(0, gh, tile):
+        for left in range(0, gw, tile):
+            bottom, right = min(top + tile, gh), min(left + tile, gw)
+            t0, l0 = max(top - overlap, 0), max(left - overlap, 0)
+            t1, l1 = min(bottom + overlap, gh), min(right + overlap, gw)
+            piece = fn(x[:, :, t0 * unit_in : t1 * unit_in, l0 * unit_in : l1 * unit_in])
+            out[:, :, top * unit_out : bottom * unit_out, left * unit_out : right * unit_out] = piece[
+                :,
+                :,
+                (top - t0) * unit_out : (bottom - t0) * unit_out,
+                (left - l0) * unit_out : (right - l0) * unit_out,
+            ]
+    return out
+
+
+def downscale(model: IRN, x: Tensor, tile: int = 0, overlap: int = 16) -> Tensor:
+    """HR ``x`` (H, W multiples of the scale) to the quantized LR image."""
+    s, c = model.scale, model.channels
+    y = map_tiles(lambda t: model(t)[:, :c], x, unit_in=s, unit_out=1, out_channels=c, tile=tile, overlap=overlap)
+    return quantize(y)
+
+
+def upscale(model: IRN, y: Tensor, z: Tensor, tile: int = 0, overlap: int = 16) -> Tensor:
+    """LR ``y`` and latent ``z`` (same H, W) to the HR image, clamped to [0, 1]."""
+    s, c = model.scale, model.channels
+    yz = torch.cat((y, z.to(device=y.device, dtype=y.dtype)), dim=1)
+    x_hat = map_tiles(
+        lambda t: model(t, rev=True), yz, unit_in=1, unit_out=s, out_channels=c, tile=tile, overlap=overlap
+    )
+    return x_hat.clamp(0.0, 1.0)

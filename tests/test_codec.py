@@ -1,0 +1,194 @@
+"""Encode/decode through tiny random models: sizes, modes, alpha, metadata, determinism, errors."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from bitstream import pack, unpack
+from bitstream.container import with_header
+from irncodec import registry
+from irncodec.codec import Decoder, Encoder, decode, encode
+from irncodec.errors import InputImageError, PayloadError, UnknownModelError, WeightsError
+from irncodec.metrics import psnr
+from irncodec.rescale import map_tiles, pad_to_multiple, sample_z
+
+
+@pytest.mark.parametrize("scale", [2, 4])
+@pytest.mark.parametrize("size", [(1, 1), (3, 5), (37, 29), (64, 48)])
+def test_round_trip_keeps_size(tiny_models: dict, scale: int, size: tuple[int, int]) -> None:
+    im = Image.fromarray(np.random.default_rng(1).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
+    data = encode(im, scale=scale, device="cpu")
+    header = unpack(data).header
+    assert (header.width, header.height) == size
+    assert header.lr_size == (-(-size[0] // scale), -(-size[1] // scale))
+    out = decode(data, device="cpu")
+    assert out.size == size and out.mode == "RGB"
+
+
+@pytest.mark.parametrize("lr_format", ["png", "jpeg", "webp"])
+def test_lr_formats_are_stored_as_asked(tiny_models: dict, photo: Image.Image, lr_format: str) -> None:
+    data = encode(photo, lr_format=lr_format, quality=80, device="cpu")
+    f = unpack(data)
+    assert f.header.lr_format == lr_format
+    assert f.header.lr_quality == (None if lr_format == "png" else 80)
+    assert Image.open(io.BytesIO(f.lr)).format == {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[lr_format]
+    assert decode(data, device="cpu").size == photo.size
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("L", "L"),
+        ("LA", "LA"),
+        ("RGB", "RGB"),
+        ("RGBA", "RGBA"),
+        ("P", "RGB"),
+        ("1", "L"),
+        ("CMYK", "RGB"),
+        ("I;16", "I;16"),
+    ],
+)
+def test_modes_come_back_sensibly(tiny_models: dict, photo: Image.Image, mode: str, expected: str) -> None:
+    if mode == "I;16":
+        src = Image.fromarray(np.asarray(photo.convert("L"), dtype=np.uint16) * 257)
+    else:
+        src = photo.convert(mode)
+    assert src.mode == mode
+    out = decode(encode(src, device="cpu"), device="cpu")
+    assert out.size == src.size and out.mode == expected
+
+
+def test_alpha_is_kept_exactly(tiny_models: dict, photo: Image.Image) -> None:
+    alpha = np.random.default_rng(2).integers(0, 256, (photo.height, photo.width), dtype=np.uint8)
+    src = photo.copy()
+    src.putalpha(Image.fromarray(alpha))
+    out = decode(encode(src, lr_format="jpeg", device="cpu"), device="cpu")
+    assert np.array_equal(np.asarray(out.getchannel("A")), alpha)
+
+
+def test_palette_transparency_becomes_alpha(tiny_models: dict, photo: Image.Image) -> None:
+    p = photo.convert("P")
+    p.info["transparency"] = 0
+    out = decode(encode(p, device="cpu"), device="cpu")
+    assert out.mode == "RGBA"
+    assert np.array_equal(np.asarray(out.getchannel("A")), np.asarray(p.convert("RGBA").getchannel("A")))
+
+
+def test_second_decode_gives_identical_pixels(tiny_models: dict, photo: Image.Image) -> None:
+    data = encode(photo, z_seed=7, device="cpu")
+    dec = Decoder(device="cpu")
+    first = np.asarray(dec.decode(data))
+    assert np.array_equal(first, np.asarray(dec.decode(data)))
+    assert np.array_equal(first, np.asarray(Decoder(device="cpu").decode(data)))
+
+
+def test_seed_and_temperature_drive_z(tiny_models: dict, photo: Image.Image) -> None:
+    a = encode(photo, z_seed=1, device="cpu")
+    b = encode(photo, z_seed=2, device="cpu")
+    assert unpack(a).header.z_temperature == 0.5  # the tiny model's declared temperature
+    assert not np.array_equal(np.asarray(decode(a, device="cpu")), np.asarray(decode(b, device="cpu")))
+    cold = pack(with_header(unpack(a), z_temperature=0.0))
+    colder = pack(with_header(unpack(b), z_temperature=0.0))
+    assert np.array_equal(np.asarray(decode(cold, device="cpu")), np.asarray(decode(colder, device="cpu")))
+
+
+def test_sample_z_is_reproducible_and_scaled() -> None:
+    z1, z2 = sample_z((1, 9, 64, 64), 3, 0.5), sample_z((1, 9, 64, 64), 3, 0.5)
+    assert torch.equal(z1, z2)
+    assert abs(z1.std().item() - 0.5) < 0.02
+    assert not sample_z((1, 9, 4, 4), 3, 0.0).any()
+
+
+def test_metadata_travels(tiny_models: dict, photo: Image.Image) -> None:
+    src = photo.copy()
+    src.info["icc_profile"] = b"fake-icc-profile" * 4
+    exif = Image.Exif()
+    exif[0x010F] = "irncodec-test-camera"  # Make
+    src.info["exif"] = exif.tobytes()
+    buf = io.BytesIO()
+    src.save(buf, format="PNG", icc_profile=src.info["icc_profile"], exif=src.info["exif"])
+    out = decode(encode(Image.open(buf), device="cpu"), device="cpu")
+    assert out.info["icc_profile"] == src.info["icc_profile"]
+    reread = Image.Exif()
+    reread.load(out.info["exif"])
+    assert reread[0x010F] == "irncodec-test-camera"
+
+
+def test_exif_orientation_is_applied(tiny_models: dict, photo: Image.Image) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    buf = io.BytesIO()
+    photo.save(buf, format="JPEG", exif=exif.tobytes())
+    out = decode(encode(Image.open(buf), device="cpu"), device="cpu")
+    assert out.size == (photo.height, photo.width)
+    reread = Image.Exif()
+    if out.info.get("exif"):
+        reread.load(out.info["exif"])
+    assert 0x0112 not in reread
+
+
+def test_tiling_matches_untiled(tiny_models: dict) -> None:
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:150, 0:200]
+    img = np.clip(np.stack([xx, yy, xx + yy], -1) + rng.normal(0, 10, (150, 200, 3)), 0, 255).astype(np.uint8)
+    im = Image.fromarray(img)
+    whole = Encoder(device="cpu", tile=0).encode(im, z_seed=5)
+    tiled = Encoder(device="cpu", tile=16).encode(im, z_seed=5)
+    ref = torch.from_numpy(np.asarray(Decoder(device="cpu", tile=0).decode(whole), dtype=np.float32))
+    for data in (whole, tiled):
+        out = torch.from_numpy(np.asarray(Decoder(device="cpu", tile=16).decode(data), dtype=np.float32))
+        assert psnr(out, ref, peak=255.0) > 45.0
+
+
+def test_map_tiles_covers_every_pixel() -> None:
+    x = torch.rand(1, 2, 10, 14)
+    out = map_tiles(lambda t: t.repeat_interleave(2, -1).repeat_interleave(2, -2), x, 1, 2, 2, tile=3, overlap=1)
+    torch.testing.assert_close(out, x.repeat_interleave(2, -1).repeat_interleave(2, -2))
+
+
+def test_pad_to_multiple_handles_tiny_images() -> None:
+    assert pad_to_multiple(torch.rand(1, 3, 1, 1), 4).shape == (1, 3, 4, 4)
+    assert pad_to_multiple(torch.rand(1, 3, 5, 6), 2).shape == (1, 3, 6, 6)
+
+
+def test_unknown_model_lists_installed(tiny_models: dict, photo: Image.Image) -> None:
+    with pytest.raises(UnknownModelError, match="tiny-x2@"):
+        encode(photo, model="irn-x9", device="cpu")
+    data = pack(with_header(unpack(encode(photo, device="cpu")), model_hash="00000000deadbeef"))
+    with pytest.raises(UnknownModelError, match="installed"):
+        decode(data, device="cpu")
+
+
+def test_tampered_weights_are_refused(tiny_models: dict, photo: Image.Image) -> None:
+    path = tiny_models[2].path
+    path.write_bytes(path.read_bytes() + b"\x00")
+    with pytest.raises(WeightsError, match="sha256"):
+        encode(photo, device="cpu")
+
+
+def test_payload_that_lies_about_its_size_is_refused(tiny_models: dict, photo: Image.Image) -> None:
+    f = unpack(encode(photo, device="cpu"))
+    with pytest.raises(PayloadError, match="header says"):
+        decode(pack(with_header(f, width=f.header.width + 4)), device="cpu")
+    with pytest.raises(PayloadError):
+        decode(pack(with_header(f, lr_format="jpeg")), device="cpu")
+
+
+def test_bad_encoder_arguments(tiny_models: dict, photo: Image.Image) -> None:
+    with pytest.raises(InputImageError):
+        encode(photo, lr_format="gif", device="cpu")
+    with pytest.raises(UnknownModelError):
+        encode(photo, scale=8, device="cpu")
+    with pytest.raises(InputImageError, match="scale"):
+        encode(photo, scale=4, model="tiny-x2", device="cpu")
+
+
+def test_registry_finds_by_hash_prefix(tiny_models: dict) -> None:
+    spec = tiny_models[4]
+    assert registry.find_model("tiny-x4", spec.sha256[:16]) is spec
+    assert registry.default_model(4) is spec
