@@ -1,0 +1,85 @@
+"""The training loop: losses behave, a run resumes exactly, x4 starts from x2 weights."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from irncodec.models import IRN
+from irncodec.train.loop import TrainConfig, irn_losses, lr_at, train
+
+CFG = TrainConfig(
+    blocks=1, growth=4, patch=16, batch=2, steps=4, eval_every=2, holdout=1, bf16=False, checkpoint_seconds=1e9
+)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)).save(folder / f"{i}.png")
+    return folder
+
+
+def _weights(run: Path) -> dict:
+    return torch.load(run / "weights.pt", weights_only=True)
+
+
+def test_interrupted_run_resumes_exactly(data_dir: Path, tmp_path: Path) -> None:
+    cfg = dataclasses.replace(CFG, checkpoint_seconds=0.0)  # checkpoint after every step
+    train(cfg, data_dir, tmp_path / "straight")
+
+    def interrupt_at_three(event: dict) -> None:
+        if event["event"] == "step" and event["step"] == 3:
+            raise KeyboardInterrupt  # killed mid-step: the last checkpoint is step 2
+
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, data_dir, tmp_path / "split", on_event=interrupt_at_three)
+    assert torch.load(tmp_path / "split" / "last.pt", weights_only=True)["step"] == 2
+    with pytest.raises(ValueError, match="another config"):
+        train(dataclasses.replace(cfg, lr=1e-3), data_dir, tmp_path / "split")
+    train(cfg, data_dir, tmp_path / "split")
+    a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "split")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    events = [json.loads(line) for line in (tmp_path / "straight" / "log.jsonl").read_text().splitlines()]
+    evals = [e for e in events if e["event"] == "eval"]
+    assert [e["step"] for e in evals] == [2, 4] and all(np.isfinite(e["val_psnr"]) for e in evals)
+
+
+def test_losses_are_finite_and_give_gradients() -> None:
+    torch.manual_seed(0)
+    net = IRN(scale=2, blocks=1, growth=4)
+    x = torch.rand(2, 3, 16, 16)
+    losses = irn_losses(net, x, CFG, torch.Generator().manual_seed(0))
+    assert all(torch.isfinite(v) for v in losses.values())
+    losses["loss"].backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in net.parameters())
+
+
+def test_x4_starts_from_x2_weights(data_dir: Path, tmp_path: Path) -> None:
+    x2 = IRN(scale=2, blocks=1, growth=4)
+    with torch.no_grad():
+        for p in x2.parameters():
+            p.normal_()
+    torch.save(x2.state_dict(), tmp_path / "x2.pt")
+    cfg = dataclasses.replace(CFG, scale=4, steps=0)
+    train(cfg, data_dir, tmp_path / "x4", init_from=tmp_path / "x2.pt")
+    w = _weights(tmp_path / "x4")
+    src = x2.state_dict()
+    assert all(torch.equal(w[k], v) for k, v in src.items())
+    assert len(w) > len(src)
+
+
+def test_cosine_schedule_ends_at_lr_min() -> None:
+    cfg = TrainConfig(steps=100)
+    assert lr_at(cfg, 0) == pytest.approx(cfg.lr)
+    assert lr_at(cfg, 100) == pytest.approx(cfg.lr_min)
+    assert lr_at(dataclasses.replace(cfg, schedule="paper"), 250_000) == pytest.approx(cfg.lr / 4)
