@@ -1,0 +1,296 @@
+"""The ``irncodec`` command line: parses arguments and calls the library."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+__all__ = ["main"]
+
+
+@click.group()
+@click.version_option(package_name="irncodec")
+def main() -> None:
+    """irncodec: learned image rescaling codec (IRN, Xiao et al. ECCV 2020)."""
+
+
+EXIT_BAD_INPUT = 3  # the input file is not a valid image or .irn file
+EXIT_MODEL = 4  # the model is not installed or its weight file is wrong
+EXIT_IO = 5  # reading or writing a file failed
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"irncodec: error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn the library's typed errors into one line on stderr and a documented exit code."""
+    from bitstream import FormatError
+    from irncodec.errors import InputImageError, UnknownModelError, WeightsError
+
+    try:
+        yield
+    except (FormatError, InputImageError) as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    except (UnknownModelError, WeightsError) as exc:
+        _fail(str(exc), EXIT_MODEL)
+    except OSError as exc:
+        _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), EXIT_IO)
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+DEVICE = click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+TILE = click.option(
+    "--tile",
+    type=click.IntRange(min=0),
+    default=256,
+    show_default=True,
+    help="Tile side in LR pixels for bounded memory (0: whole image at once).",
+)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .irn file (default: INPUT with .irn).")
+@click.option("--scale", type=click.Choice(["2", "4"]), default="2", show_default=True)
+@click.option(
+    "--lr-format",
+    type=click.Choice(["png", "jpeg", "webp"]),
+    default="png",
+    show_default=True,
+    help="How the LR image is stored.",
+)
+@click.option("--quality", type=click.IntRange(0, 100), help="JPEG/WebP quality of the LR (default 90).")
+@click.option("--model", help="Model id (default: the registry's for the scale and format).")
+@click.option(
+    "--seed",
+    "z_seed",
+    type=click.IntRange(0, 2**63 - 1),
+    default=0,
+    show_default=True,
+    help="Seed of the latent z stored in the header.",
+)
+@DEVICE
+@TILE
+def encode(
+    input_path: str,
+    output: str | None,
+    scale: str,
+    lr_format: str,
+    quality: int | None,
+    model: str | None,
+    z_seed: int,
+    device: str,
+    tile: int,
+) -> None:
+    """Encode an image to a .irn file."""
+    from irncodec.codec import Encoder
+    from irncodec.imageio import open_image, write_atomic
+
+    out = output or str(Path(input_path).with_suffix(".irn"))
+    with _user_errors():
+        data = Encoder(device=device, tile=tile).encode(
+            open_image(input_path), scale=int(scale), lr_format=lr_format, quality=quality, model=model, z_seed=z_seed
+        )
+        write_atomic(out, data)
+    click.echo(f"{out}: {len(data)} bytes", err=True)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Output image; the format follows the extension (default: INPUT with .png).",
+)
+@click.option("--quality", type=click.IntRange(0, 100), help="Quality when the output is JPEG or WebP.")
+@DEVICE
+@TILE
+def decode(input_path: str, output: str | None, quality: int | None, device: str, tile: int) -> None:
+    """Decode a .irn file to an image."""
+    from irncodec.codec import Decoder
+    from irncodec.imageio import save_image
+
+    out = output or str(Path(input_path).with_suffix(".png"))
+    with _user_errors():
+        image = Decoder(device=device, tile=tile).decode(_read_bytes(input_path))
+        save_image(image, out, quality=quality)
+    click.echo(f"{out}: {image.width}x{image.height} {image.mode}", err=True)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="Output image; the LR bytes are copied as they are when the extension matches.",
+)
+def lr(input_path: str, output: str) -> None:
+    """Write the LR image of a .irn file as a plain image (for clients that cannot decode .irn)."""
+    from bitstream import unpack
+    from irncodec.codec import Decoder
+    from irncodec.imageio import save_image, write_atomic
+
+    with _user_errors():
+        data = _read_bytes(input_path)
+        f = unpack(data)
+        ext = Path(output).suffix.lower().lstrip(".")
+        image = Decoder(device="cpu").decode_lr(data)  # also validates the payload
+        if {"jpg": "jpeg"}.get(ext, ext) == f.header.lr_format:
+            write_atomic(output, f.lr)
+        else:
+            save_image(image, output)
+    click.echo(f"{output}: {image.width}x{image.height}", err=True)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def info(input_path: str, as_json: bool) -> None:
+    """Show the header of a .irn file."""
+    from bitstream import unpack
+
+    with _user_errors():
+        data = _read_bytes(input_path)
+        f = unpack(data)
+    h = f.header
+    fields = {
+        "file_bytes": len(data),
+        "width": h.width,
+        "height": h.height,
+        "mode": h.mode,
+        "scale": h.scale,
+        "lr_width": h.lr_size[0],
+        "lr_height": h.lr_size[1],
+        "lr_format": h.lr_format,
+        "lr_quality": h.lr_quality,
+        "lr_bytes": len(f.lr),
+        "alpha_bytes": len(f.alpha) if f.alpha is not None else 0,
+        "model": h.model,
+        "model_hash": h.model_hash,
+        "z_seed": h.z_seed,
+        "z_temperature": h.z_temperature,
+        "icc_profile_bytes": len(h.icc_profile or b""),
+        "exif_bytes": len(h.exif or b""),
+        "bpp": round(len(data) * 8 / (h.width * h.height), 4),
+    }
+    if as_json:
+        click.echo(json.dumps(fields, indent=2))
+    else:
+        for key, value in fields.items():
+            click.echo(f"{key:>18}: {value}")
+
+
+@main.command()
+def models() -> None:
+    """List the installed models."""
+    from irncodec.registry import MODELS
+
+    for m in MODELS:
+        mark = "*" if m.default else " "
+        click.echo(f"{mark} {m.id}@{m.hash_prefix}  scale {m.scale}  T={m.temperature}  {m.arch} {m.kwargs}  {m.notes}")
+
+
+@main.command()
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(exists=True, file_okay=False),
+    required=True,
+    help="Folder of training photos (never a test set).",
+)
+@click.option(
+    "--run",
+    "run_dir",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Run folder: checkpoints and log.jsonl; an existing run resumes.",
+)
+@click.option("--recipe", type=click.Choice(["fast", "paper"]), default="fast", show_default=True)
+@click.option("--scale", type=click.Choice(["2", "4"]), default="2", show_default=True)
+@click.option("--steps", type=int, help="Total steps (the cosine schedule spans them).")
+@click.option("--growth", type=int, help="DenseBlock width (32 in the paper).")
+@click.option("--blocks", type=int, help="Coupling blocks per x2 level (8 in the paper).")
+@click.option("--patch", type=int, help="HR patch size.")
+@click.option("--batch", type=int, help="Patches per step.")
+@click.option("--lr", type=float, help="Peak learning rate.")
+@click.option("--schedule", type=click.Choice(["cosine", "constant", "paper"]))
+@click.option("--z-temperature", type=float, help="Temperature of z fed to the inverse in training.")
+@click.option("--lambda-forw", type=float, help="Weight of the LR guidance loss (default scale**2, as the paper).")
+@click.option("--bf16/--no-bf16", default=None, help="bfloat16 autocast on CPU.")
+@click.option("--seed", type=int)
+@click.option(
+    "--init-from",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Weights to start from (matching tensors only), e.g. x2 weights for an x4 run.",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="Images evaluated for the log only (e.g. Set5), never used for decisions.",
+)
+@click.option("--threads", type=int, default=1, show_default=True, help="CPU threads for this run.")
+@click.option("--max-minutes", type=float, help="Stop (with a checkpoint) after this many minutes.")
+def train(
+    data_dir: str,
+    run_dir: str,
+    recipe: str,
+    scale: str,
+    threads: int,
+    init_from: str | None,
+    report_dir: str | None,
+    max_minutes: float | None,
+    **overrides: object,
+) -> None:
+    """Train or resume an IRN run (resumes exactly from RUN/last.pt)."""
+    import torch
+
+    from irncodec.train.loop import recipe_config
+    from irncodec.train.loop import train as run_training
+
+    torch.set_num_threads(threads)
+    cfg = recipe_config(recipe, int(scale), **overrides)
+    click.echo(f"config: {dataclasses.asdict(cfg)}", err=True)
+
+    def report(event: dict) -> None:
+        if event["event"] == "step":
+            if event["step"] % 25 == 0:
+                click.echo(
+                    f"step {event['step']}/{cfg.steps} loss {event['loss']:.4f} "
+                    f"(forw {event['forw']:.4f} back {event['back']:.4f} z {event['z']:.4f})",
+                    err=True,
+                )
+        elif event["event"] != "loss":
+            click.echo(" ".join(f"{k}={v}" for k, v in event.items() if k != "time"), err=True)
+
+    last = run_training(
+        cfg,
+        data_dir,
+        run_dir,
+        report_dir=report_dir,
+        init_from=init_from,
+        max_seconds=max_minutes * 60 if max_minutes else float("inf"),
+        on_event=report,
+    )
+    click.echo(f"checkpoint: {last}; weights: {Path(run_dir) / 'weights.pt'}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""The command line, run in-process: commands, outputs, one-line errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from irncodec.cli import EXIT_BAD_INPUT, EXIT_MODEL, main
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def png(tmp_path: Path, photo: Image.Image) -> Path:
+    path = tmp_path / "photo.png"
+    photo.save(path)
+    return path
+
+
+def test_encode_decode_info_lr(runner: CliRunner, tiny_models: dict, png: Path, tmp_path: Path) -> None:
+    irn = tmp_path / "photo.irn"
+    res = runner.invoke(
+        main, ["encode", str(png), "-o", str(irn), "--lr-format", "jpeg", "--quality", "80", "--device", "cpu"]
+    )
+    assert res.exit_code == 0, res.output
+    assert irn.read_bytes()[:4] == b"\x89IRN"
+
+    out = tmp_path / "out.png"
+    res = runner.invoke(main, ["decode", str(irn), "-o", str(out), "--device", "cpu"])
+    assert res.exit_code == 0, res.output
+    assert Image.open(out).size == Image.open(png).size
+
+    res = runner.invoke(main, ["info", str(irn), "--json"])
+    assert res.exit_code == 0, res.output
+    info = json.loads(res.stdout)
+    assert info["lr_format"] == "jpeg" and info["lr_quality"] == 80 and info["scale"] == 2
+    assert info["file_bytes"] == irn.stat().st_size
+
+    for name in ("preview.jpg", "preview.png"):
+        res = runner.invoke(main, ["lr", str(irn), "-o", str(tmp_path / name)])
+        assert res.exit_code == 0, res.output
+        assert Image.open(tmp_path / name).size == (info["lr_width"], info["lr_height"])
+    assert (tmp_path / "preview.jpg").read_bytes()[:2] == b"\xff\xd8"
+
+
+def test_default_output_names(runner: CliRunner, tiny_models: dict, png: Path) -> None:
+    assert runner.invoke(main, ["encode", str(png), "--scale", "4", "--device", "cpu"]).exit_code == 0
+    assert png.with_suffix(".irn").exists()
+    png.unlink()
+    assert runner.invoke(main, ["decode", str(png.with_suffix(".irn")), "--device", "cpu"]).exit_code == 0
+    assert png.exists()
+
+
+def test_damaged_file_gives_one_line_and_no_output(
+    runner: CliRunner, tiny_models: dict, png: Path, tmp_path: Path
+) -> None:
+    irn = tmp_path / "photo.irn"
+    assert runner.invoke(main, ["encode", str(png), "-o", str(irn), "--device", "cpu"]).exit_code == 0
+    data = bytearray(irn.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    irn.write_bytes(bytes(data))
+    out = tmp_path / "out.png"
+    res = runner.invoke(main, ["decode", str(irn), "-o", str(out), "--device", "cpu"])
+    assert res.exit_code == EXIT_BAD_INPUT
+    assert res.stderr.count("\n") == 1 and "checksum" in res.stderr
+    assert "Traceback" not in res.output
+    assert not out.exists()
+    assert list(tmp_path.glob(".out.png*")) == []
+
+
+@pytest.mark.parametrize("content", [b"", b"hello, not an image", b"\x89IRN\r\n\x1a\n" + bytes(40)])
+def test_bad_inputs(runner: CliRunner, tiny_models: dict, tmp_path: Path, content: bytes) -> None:
+    bad = tmp_path / "bad.irn"
+    bad.write_bytes(content)
+    for args in (
+        ["decode", str(bad), "-o", str(tmp_path / "o.png")],
+        ["info", str(bad)],
+        ["encode", str(bad), "-o", str(tmp_path / "o.irn")],
+    ):
+        res = runner.invoke(main, args)
+        assert res.exit_code == EXIT_BAD_INPUT, (args, res.output)
+        assert res.stderr.startswith("irncodec: error:") and res.stderr.count("\n") == 1
+    assert not (tmp_path / "o.png").exists() and not (tmp_path / "o.irn").exists()
+
+
+def test_missing_input_and_unknown_model(runner: CliRunner, tiny_models: dict, png: Path, tmp_path: Path) -> None:
+    res = runner.invoke(main, ["decode", str(tmp_path / "nope.irn")])
+    assert res.exit_code != 0 and "nope.irn" in res.stderr
+    res = runner.invoke(main, ["encode", str(png), "--model", "irn-x9", "-o", str(tmp_path / "o.irn")])
+    assert res.exit_code == EXIT_MODEL and "installed" in res.stderr
+
+
+def test_existing_output_survives_a_failed_run(runner: CliRunner, tiny_models: dict, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.irn"
+    bad.write_bytes(b"junk")
+    out = tmp_path / "keep.png"
+    out.write_bytes(b"previous content")
+    assert runner.invoke(main, ["decode", str(bad), "-o", str(out)]).exit_code == EXIT_BAD_INPUT
+    assert out.read_bytes() == b"previous content"
+
+
+def test_models_lists_registry(runner: CliRunner, tiny_models: dict) -> None:
+    res = runner.invoke(main, ["models"])
+    assert res.exit_code == 0 and "tiny-x2@" in res.output and "tiny-x4@" in res.output
