@@ -1,0 +1,1 @@
+"""Benchmarks of irncodec (run as ``python -m benchmarks.<name>``)."""
