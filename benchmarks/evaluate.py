@@ -25,7 +25,7 @@ from PIL import Image
 from irncodec.codec import Decoder, Encoder
 from irncodec.metrics import psnr, rgb_to_y, ssim, y_psnr
 from irncodec.registry import default_model, load_model
-from irncodec.rescale import quantize, sample_z, upscale
+from irncodec.rescale import bicubic_down, quantize, sample_z, upscale
 from irncodec.train.data import list_images, load_rgb
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "test"
@@ -71,7 +71,7 @@ def evaluate(scale: int, dataset: Path, lr_format: str, quality: int | None, see
             )
         row.update({k: float(np.mean([s[k] for s in per_seed])) for k in per_seed[0]})
         with torch.inference_mode():
-            y_bic = quantize(F.interpolate(x, scale_factor=1 / scale, mode="bicubic", antialias=True))
+            y_bic = quantize(bicubic_down(x, scale))
             up = F.interpolate(y_bic, scale_factor=scale, mode="bicubic").clamp(0, 1)
             row.update({f"bicubic/{k}": v for k, v in _scores(up, x, scale).items()})
             z = sample_z((1, net.latent_channels, *y_bic.shape[-2:]), seeds[0], spec.temperature)

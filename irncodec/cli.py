@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,6 +53,7 @@ def _read_bytes(path: str) -> bytes:
         return fh.read()
 
 
+INPUT = click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 DEVICE = click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 TILE = click.option(
     "--tile",
@@ -63,7 +65,7 @@ TILE = click.option(
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@INPUT
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .irn file (default: INPUT with .irn).")
 @click.option("--scale", type=click.Choice(["2", "4"]), default="2", show_default=True)
 @click.option(
@@ -110,7 +112,7 @@ def encode(
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@INPUT
 @click.option(
     "-o",
     "--output",
@@ -133,7 +135,7 @@ def decode(input_path: str, output: str | None, quality: int | None, device: str
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@INPUT
 @click.option(
     "-o",
     "--output",
@@ -160,7 +162,7 @@ def lr(input_path: str, output: str) -> None:
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@INPUT
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def info(input_path: str, as_json: bool) -> None:
     """Show the header of a .irn file."""
@@ -222,10 +224,11 @@ def models() -> None:
     required=True,
     help="Run folder: checkpoints and log.jsonl; an existing run resumes.",
 )
-@click.option("--recipe", type=click.Choice(["fast", "paper"]), default="fast", show_default=True)
+@click.option("--recipe", type=click.Choice(["fast", "paper", "sr-baseline"]), default="fast", show_default=True)
 @click.option("--scale", type=click.Choice(["2", "4"]), default="2", show_default=True)
 @click.option("--steps", type=int, help="Total steps (the cosine schedule spans them).")
 @click.option("--growth", type=int, help="DenseBlock width (32 in the paper).")
+@click.option("--features", type=int, help="Feature width of the SR baseline.")
 @click.option("--blocks", type=int, help="Coupling blocks per x2 level (8 in the paper).")
 @click.option("--patch", type=int, help="HR patch size.")
 @click.option("--batch", type=int, help="Patches per step.")
@@ -269,13 +272,18 @@ def train(
     cfg = recipe_config(recipe, int(scale), **overrides)
     click.echo(f"config: {dataclasses.asdict(cfg)}", err=True)
 
+    started = time.monotonic()
+    first_step: list[int] = []
+
     def report(event: dict) -> None:
         if event["event"] == "step":
+            first_step[:] = first_step or [event["step"]]
             if event["step"] % 25 == 0:
+                rate = (event["step"] - first_step[0] + 1) / max(time.monotonic() - started, 1e-9)
+                eta = (cfg.steps - event["step"]) / rate / 60
+                parts = " ".join(f"{k} {v:.5f}" for k, v in event.items() if k not in ("event", "step"))
                 click.echo(
-                    f"step {event['step']}/{cfg.steps} loss {event['loss']:.4f} "
-                    f"(forw {event['forw']:.4f} back {event['back']:.4f} z {event['z']:.4f})",
-                    err=True,
+                    f"step {event['step']}/{cfg.steps} {parts} ({rate:.2f} steps/s, ETA {eta:.0f} min)", err=True
                 )
         elif event["event"] != "loss":
             click.echo(" ".join(f"{k}={v}" for k, v in event.items() if k != "time"), err=True)

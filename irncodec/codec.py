@@ -10,17 +10,19 @@ file gives the same pixels on every run.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from PIL import Image
 
-from bitstream import Header, IrnFile, Limits, pack, unpack
+from bitstream import LR_FORMATS, Header, IrnFile, Limits, pack, unpack
 from irncodec import imageio
-from irncodec.errors import InputImageError
+from irncodec.errors import InputImageError, UnknownModelError
 from irncodec.registry import ModelSpec, default_model, find_model, load_model
 from irncodec.rescale import downscale, pad_to_multiple, sample_z, upscale
 
-__all__ = ["DEFAULT_TILE", "Decoder", "Encoder", "decode", "encode", "resolve_device"]
+__all__ = ["DEFAULT_TILE", "Analysis", "Decoder", "Encoder", "decode", "encode", "resolve_device"]
 
 DEFAULT_TILE = 256  # LR pixels per tile side; bounds memory on large images
 DEFAULT_OVERLAP = 16  # LR pixels of context around each tile
@@ -58,6 +60,23 @@ def _to_uint8(x: torch.Tensor) -> np.ndarray:
     return x[0].mul(255.0).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
 
 
+def _check_format(lr_format: str, quality: int | None) -> None:
+    if lr_format not in LR_FORMATS:
+        raise InputImageError(f"unknown LR format {lr_format!r}; use {', '.join(LR_FORMATS)}")
+    if quality is not None and not 0 <= quality <= 100:
+        raise InputImageError(f"quality {quality} is not in [0, 100]")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The result of the forward pass: model, prepared input, 8-bit LR pixels, lossless alpha plane."""
+
+    spec: ModelSpec
+    image: imageio.PreparedImage
+    lr: np.ndarray  # h x w x 3 uint8
+    alpha_png: bytes | None
+
+
 class Encoder:
     """Encodes images to ``.irn`` bytes with IRN (Xiao et al., ECCV 2020); keeps its models loaded."""
 
@@ -65,6 +84,57 @@ class Encoder:
         self.device = resolve_device(device)
         self.tile = tile
         self._cache = _ModelCache(self.device)
+
+    def analyze(self, image: Image.Image, scale: int = 2, lr_format: str = "png", model: str | None = None) -> Analysis:
+        """Run the forward pass once: the 8-bit LR and everything else a file needs but the LR encoding.
+
+        ``model`` defaults to the registry's choice for the scale and LR format.
+        """
+        _check_format(lr_format, None)
+        spec = find_model(model) if model else default_model(scale, lr_format)
+        if spec.kind != "codec":
+            raise InputImageError(f"model {spec.id} is a {spec.kind}, not a codec model")
+        if spec.scale != scale:
+            raise InputImageError(f"model {spec.id} is for scale {spec.scale}, not {scale}")
+        prepared = imageio.prepare_image(image)
+        net = self._cache.get(spec)
+        x = pad_to_multiple(_to_tensor(prepared.rgb, self.device), scale)
+        with torch.inference_mode():
+            y = downscale(net, x, tile=self.tile, overlap=DEFAULT_OVERLAP)
+        alpha = None
+        if prepared.alpha is not None:
+            alpha = imageio.encode_plane(Image.fromarray(prepared.alpha), "png", None)
+        return Analysis(spec=spec, image=prepared, lr=_to_uint8(y), alpha_png=alpha)
+
+    @staticmethod
+    def package(
+        analysis: Analysis,
+        lr_format: str = "png",
+        quality: int | None = None,
+        z_seed: int = 0,
+        z_temperature: float | None = None,
+    ) -> bytes:
+        """Encode the LR of an :meth:`analyze` result and wrap it in the container (cheap; no network)."""
+        _check_format(lr_format, quality)
+        quality = None if lr_format == "png" else quality
+        spec, prepared = analysis.spec, analysis.image
+        h, w = prepared.rgb.shape[:2]
+        header = Header(
+            scale=spec.scale,
+            model=spec.id,
+            model_hash=spec.hash_prefix,
+            width=w,
+            height=h,
+            mode=prepared.mode,
+            lr_format=lr_format,
+            lr_quality=quality,
+            z_seed=z_seed,
+            z_temperature=spec.temperature if z_temperature is None else z_temperature,
+            icc_profile=prepared.icc_profile,
+            exif=prepared.exif,
+        )
+        lr = imageio.encode_plane(Image.fromarray(analysis.lr), lr_format, quality)
+        return pack(IrnFile(header=header, lr=lr, alpha=analysis.alpha_png))
 
     def encode(
         self,
@@ -77,41 +147,9 @@ class Encoder:
         z_temperature: float | None = None,
     ) -> bytes:
         """Encode a Pillow image. ``model`` defaults to the registry's choice for scale and format."""
-        if lr_format not in ("png", "jpeg", "webp"):
-            raise InputImageError(f"unknown LR format {lr_format!r}; use png, jpeg or webp")
-        if quality is not None and not 0 <= quality <= 100:
-            raise InputImageError(f"quality {quality} is not in [0, 100]")
-        if lr_format == "png":
-            quality = None
-        spec = find_model(model) if model else default_model(scale, lr_format)
-        if spec.scale != scale:
-            raise InputImageError(f"model {spec.id} is for scale {spec.scale}, not {scale}")
-        prepared = imageio.prepare_image(image)
-        net = self._cache.get(spec)
-        x = pad_to_multiple(_to_tensor(prepared.rgb, self.device), scale)
-        with torch.inference_mode():
-            y = downscale(net, x, tile=self.tile, overlap=DEFAULT_OVERLAP)
-        lr_image = Image.fromarray(_to_uint8(y))
-        h, w = prepared.rgb.shape[:2]
-        header = Header(
-            scale=scale,
-            model=spec.id,
-            model_hash=spec.hash_prefix,
-            width=w,
-            height=h,
-            mode=prepared.mode,
-            lr_format=lr_format,
-            lr_quality=quality if lr_format != "png" else None,
-            z_seed=z_seed,
-            z_temperature=spec.temperature if z_temperature is None else z_temperature,
-            icc_profile=prepared.icc_profile,
-            exif=prepared.exif,
-        )
-        alpha = None
-        if prepared.alpha is not None:
-            alpha = imageio.encode_plane(Image.fromarray(prepared.alpha), "png", None)
-        lr = imageio.encode_plane(lr_image, lr_format, quality)
-        return pack(IrnFile(header=header, lr=lr, alpha=alpha))
+        _check_format(lr_format, quality)
+        analysis = self.analyze(image, scale=scale, lr_format=lr_format, model=model)
+        return self.package(analysis, lr_format, quality, z_seed=z_seed, z_temperature=z_temperature)
 
 
 class Decoder:
@@ -139,6 +177,8 @@ class Decoder:
         f = self.parse(data)
         h = f.header
         spec = find_model(h.model, h.model_hash)
+        if spec.kind != "codec":
+            raise UnknownModelError(f"model {spec.id} is a {spec.kind}, not a codec model")
         if spec.scale != h.scale:
             raise InputImageError(f"file says scale {h.scale} but model {spec.id} is for scale {spec.scale}")
         lr = imageio.read_plane(f.lr, h.lr_format, h.lr_size, "RGB", "LR image")

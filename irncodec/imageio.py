@@ -38,7 +38,7 @@ OUTPUT_MODE = {
     "F": "L",
     "CMYK": "RGB",
 }
-_PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
+_PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP", "avif": "AVIF"}
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def finish_image(
 
 
 def encode_plane(im: Image.Image, fmt: str, quality: int | None) -> bytes:
-    """Encode an image as PNG, JPEG or WebP bytes (``quality`` for the lossy two)."""
+    """Encode an image as PNG, JPEG, WebP or AVIF bytes (``quality`` for the lossy ones)."""
     buf = io.BytesIO()
     if fmt == "png":
         im.save(buf, format="PNG", compress_level=9)
@@ -141,6 +141,8 @@ def encode_plane(im: Image.Image, fmt: str, quality: int | None) -> bytes:
         im.save(buf, format="JPEG", quality=quality if quality is not None else 90)
     elif fmt == "webp":
         im.save(buf, format="WEBP", quality=quality if quality is not None else 90, method=6)
+    elif fmt == "avif":
+        im.save(buf, format="AVIF", quality=quality if quality is not None else 75)
     else:
         raise ValueError(f"unknown LR format {fmt!r}")
     return buf.getvalue()

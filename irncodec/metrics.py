@@ -41,10 +41,11 @@ def ssim(a: Tensor, b: Tensor, border: int = 0) -> float:
     g = torch.exp(-((torch.arange(11, dtype=torch.float64) - 5.0) ** 2) / (2 * 1.5**2))
     g = g / g.sum()
     ch = a.shape[1]
-    win = (g[:, None] * g[None, :]).expand(ch, 1, 11, 11).contiguous()
+    row = g.view(1, 1, 1, 11).expand(ch, 1, 1, 11).contiguous()
+    col = g.view(1, 1, 11, 1).expand(ch, 1, 11, 1).contiguous()
 
-    def blur(t: Tensor) -> Tensor:
-        return F.conv2d(t, win, groups=ch)
+    def blur(t: Tensor) -> Tensor:  # separable 11x11 Gaussian, valid region only
+        return F.conv2d(F.conv2d(t, row, groups=ch), col, groups=ch)
 
     mu_a, mu_b = blur(a), blur(b)
     var_a = blur(a * a) - mu_a**2

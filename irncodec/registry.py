@@ -46,6 +46,7 @@ class ModelSpec:
     temperature: float = 0.0  # z temperature it decodes at (what it was trained for)
     lr_formats: tuple[str, ...] = ("png", "jpeg", "webp")  # payloads it serves by default
     default: bool = True  # newest entry for its id and scale: the one new files use
+    kind: str = "codec"  # "codec" (an invertible rescaler) or "sr-baseline" (benchmarks only)
     notes: str = field(default="", compare=False)
 
     @property
@@ -84,7 +85,7 @@ def find_model(model_id: str, weight_hash: str | None = None) -> ModelSpec:
 def default_model(scale: int, lr_format: str = "png") -> ModelSpec:
     """The default model for a scale and LR payload format."""
     for m in MODELS:
-        if m.default and m.scale == scale and lr_format in m.lr_formats:
+        if m.kind == "codec" and m.default and m.scale == scale and lr_format in m.lr_formats:
             return m
     raise UnknownModelError(
         f"no installed model for scale {scale} and {lr_format} LR; installed: {', '.join(installed_models()) or 'none'}"
@@ -102,8 +103,9 @@ def sha256_file(path: str | Path) -> str:
 def build_model(arch: str, kwargs: dict) -> nn.Module:
     """An untrained network of a registered architecture."""
     from irncodec.models import IRN
+    from irncodec.models.sr import EDSR
 
-    architectures = {"irn": IRN}
+    architectures = {"irn": IRN, "edsr": EDSR}
     if arch not in architectures:
         raise UnknownModelError(f"unknown architecture {arch!r}; known: {', '.join(architectures)}")
     return architectures[arch](**kwargs)

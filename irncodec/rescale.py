@@ -15,6 +15,7 @@ from torch import Tensor
 from irncodec.models.irn import IRN
 
 __all__ = [
+    "bicubic_down",
     "downscale",
     "map_tiles",
     "pad_to_multiple",
@@ -33,6 +34,11 @@ def quantize(y: Tensor) -> Tensor:
 def quantize_ste(y: Tensor) -> Tensor:
     """:func:`quantize` in the forward pass, identity gradient in the backward pass."""
     return y + (quantize(y) - y).detach()
+
+
+def bicubic_down(x: Tensor, scale: int) -> Tensor:
+    """Antialiased bicubic downscaling (close to Matlab's ``imresize``), the LR that IRN is guided towards."""
+    return F.interpolate(x, scale_factor=1.0 / scale, mode="bicubic", antialias=True, align_corners=False)
 
 
 def pad_to_multiple(x: Tensor, multiple: int) -> Tensor:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from irncodec.models import IRN
@@ -83,3 +84,18 @@ def test_cosine_schedule_ends_at_lr_min() -> None:
     assert lr_at(cfg, 0) == pytest.approx(cfg.lr)
     assert lr_at(cfg, 100) == pytest.approx(cfg.lr_min)
     assert lr_at(dataclasses.replace(cfg, schedule="paper"), 250_000) == pytest.approx(cfg.lr / 4)
+
+
+def test_sr_baseline_trains_and_starts_as_bicubic(data_dir: Path, tmp_path: Path) -> None:
+    from irncodec.models.sr import EDSR
+    from irncodec.rescale import bicubic_down
+
+    net = EDSR(scale=2, features=8, blocks=1)
+    y = torch.rand(1, 3, 8, 8)
+    torch.testing.assert_close(net(y), F.interpolate(y, scale_factor=2, mode="bicubic"))
+    cfg = dataclasses.replace(CFG, arch="edsr", features=8, blocks=1)
+    train(cfg, data_dir, tmp_path / "sr")
+    trained = EDSR(scale=2, features=8, blocks=1)
+    trained.load_state_dict(_weights(tmp_path / "sr"))
+    assert not torch.equal(trained.tail.weight, torch.zeros_like(trained.tail.weight))
+    assert bicubic_down(torch.rand(1, 3, 16, 16), 2).shape == (1, 3, 8, 8)

@@ -1,4 +1,4 @@
-"""IRN training: the paper's losses, resumable runs, CPU-friendly defaults.
+"""Training of the rescaling networks (and the SR baseline): resumable runs, CPU-friendly defaults.
 
 Losses follow Xiao et al., "Invertible Image Rescaling", ECCV 2020, Sec. 3.4:
 an L2 guidance term pulling the LR towards the bicubic-downscaled HR, an L1
@@ -6,6 +6,10 @@ reconstruction term for the inverse pass fed the straight-through-quantised
 LR and a drawn latent, and the z^2 distribution-matching term. Each term is
 summed per sample as in the paper and divided by the number of HR values, so
 the weights are the paper's while the magnitudes stay near 1.
+
+The same loop trains the EDSR-style super-resolution baseline (``arch="edsr"``)
+on bicubic LR with an L1 loss, so both sides of the benchmark get the same
+data, patches, schedule and budget.
 """
 
 from __future__ import annotations
@@ -21,12 +25,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from irncodec.metrics import psnr
 from irncodec.models.irn import IRN
-from irncodec.rescale import downscale, quantize_ste, sample_z, upscale
+from irncodec.models.sr import EDSR
+from irncodec.rescale import bicubic_down, downscale, quantize, quantize_ste, sample_z, upscale
 from irncodec.train.data import PatchSampler, list_images, load_rgb
 
 __all__ = ["RECIPES", "TrainConfig", "evaluate_psnr", "irn_losses", "recipe_config", "train"]
@@ -37,8 +41,8 @@ class TrainConfig:
     """Everything that defines a training run; stored in its checkpoint."""
 
     scale: int = 2
-    blocks: int = 8
-    growth: int = 16
+    blocks: int = 8  # coupling blocks per x2 level (IRN) or residual blocks (EDSR)
+    growth: int = 16  # DenseBlock growth (IRN)
     patch: int = 64
     batch: int = 16
     lr: float = 2e-4
@@ -56,6 +60,8 @@ class TrainConfig:
     holdout: int = 12  # last N training images (by name) held out for validation
     eval_every: int = 250
     checkpoint_seconds: float = 300.0
+    arch: str = "irn"  # "irn" or "edsr" (the SR baseline)
+    features: int = 64  # feature width (EDSR)
 
 
 RECIPES: dict[str, dict] = {
@@ -71,6 +77,8 @@ RECIPES: dict[str, dict] = {
         "bf16": False,
         "grad_clip": 10.0,
     },
+    # The super-resolution baseline of the benchmarks, trained on the same data and budget as `fast`.
+    "sr-baseline": {"arch": "edsr", "blocks": 6},
 }
 
 
@@ -90,8 +98,12 @@ def _same_config(stored: dict, cfg: TrainConfig) -> bool:
     return all(stored.get(k, defaults[k]) == v for k, v in current.items())
 
 
-def make_model(cfg: TrainConfig) -> IRN:
-    return IRN(scale=cfg.scale, blocks=cfg.blocks, growth=cfg.growth)
+def make_model(cfg: TrainConfig) -> IRN | EDSR:
+    if cfg.arch == "irn":
+        return IRN(scale=cfg.scale, blocks=cfg.blocks, growth=cfg.growth)
+    if cfg.arch == "edsr":
+        return EDSR(scale=cfg.scale, features=cfg.features, blocks=cfg.blocks)
+    raise ValueError(f"unknown arch {cfg.arch!r}")
 
 
 def lr_at(cfg: TrainConfig, step: int) -> float:
@@ -104,11 +116,6 @@ def lr_at(cfg: TrainConfig, step: int) -> float:
         t = min(step / max(cfg.steps, 1), 1.0)
         return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1.0 + math.cos(math.pi * t))
     raise ValueError(f"unknown schedule {cfg.schedule!r}")
-
-
-def bicubic_down(x: Tensor, scale: int) -> Tensor:
-    """Antialiased bicubic downscaling, close to Matlab's ``imresize``."""
-    return F.interpolate(x, scale_factor=1.0 / scale, mode="bicubic", antialias=True, align_corners=False)
 
 
 def irn_losses(model: IRN, x: Tensor, cfg: TrainConfig, z_gen: torch.Generator) -> dict[str, Tensor]:
@@ -127,21 +134,36 @@ def irn_losses(model: IRN, x: Tensor, cfg: TrainConfig, z_gen: torch.Generator) 
     return {"loss": total, "forw": l_forw, "back": l_back, "z": l_z}
 
 
+def sr_losses(model: EDSR, x: Tensor, cfg: TrainConfig) -> dict[str, Tensor]:
+    """L1 between the SR of the 8-bit bicubic LR and the HR batch ``x`` (the EDSR loss)."""
+    y = quantize(bicubic_down(x, cfg.scale)).to(x.dtype)
+    loss = (model(y).float() - x).abs().mean()
+    return {"loss": loss, "back": loss}
+
+
+def training_losses(model: IRN | EDSR, x: Tensor, cfg: TrainConfig, z_gen: torch.Generator) -> dict[str, Tensor]:
+    return irn_losses(model, x, cfg, z_gen) if isinstance(model, IRN) else sr_losses(model, x, cfg)
+
+
 def modcrop(x: Tensor, scale: int) -> Tensor:
     h, w = x.shape[-2:]
     return x[..., : h - h % scale, : w - w % scale]
 
 
 @torch.no_grad()
-def evaluate_psnr(model: IRN, images: Sequence[np.ndarray], temperature: float = 0.0, seed: int = 0) -> float:
-    """Mean RGB PSNR of the codec's path (forward, 8-bit LR, inverse) over uint8 H x W x 3 images."""
+def evaluate_psnr(model: IRN | EDSR, images: Sequence[np.ndarray], temperature: float = 0.0, seed: int = 0) -> float:
+    """Mean RGB PSNR over uint8 H x W x 3 images of the codec's path (IRN: forward, 8-bit LR, inverse)
+    or of super-resolution from the 8-bit bicubic LR (EDSR)."""
     values = []
     for im in images:
         x = modcrop(torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255.0, model.scale)
-        y = downscale(model, x)
-        z = sample_z((1, model.latent_channels, *y.shape[-2:]), seed, temperature)
-        x_hat = torch.round(upscale(model, y, z) * 255.0) / 255.0
-        values.append(psnr(x_hat, x))
+        if isinstance(model, IRN):
+            y = downscale(model, x)
+            z = sample_z((1, model.latent_channels, *y.shape[-2:]), seed, temperature)
+            x_hat = upscale(model, y, z)
+        else:
+            x_hat = model(quantize(bicubic_down(x, model.scale))).clamp(0.0, 1.0)
+        values.append(psnr(torch.round(x_hat * 255.0) / 255.0, x))
     return float(np.mean(values))
 
 
@@ -237,7 +259,7 @@ def train(
             group["lr"] = lr_at(cfg, step)
         x = sampler.sample().contiguous(memory_format=torch.channels_last)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16 and x.device.type == "cpu"):
-            losses = irn_losses(model, x, cfg, z_gen)
+            losses = training_losses(model, x, cfg, z_gen)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
         if cfg.grad_clip:

@@ -1,0 +1,148 @@
+"""The methods the RD benchmark compares, all behind one interface.
+
+Every method turns an RGB image into bytes a sender would transmit and back
+into an RGB image of the same size. Bytes are what would sit on disk: the
+whole ``.irn`` file for irncodec, the plain LR image for the downscaling
+baselines, the full-resolution file for ordinary codecs.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from irncodec.codec import Decoder, Encoder
+from irncodec.imageio import encode_plane
+from irncodec.registry import ModelSpec, load_model
+from irncodec.rescale import bicubic_down, pad_to_multiple
+
+__all__ = ["BicubicLR", "FullResolution", "Irncodec", "Method", "Point"]
+
+
+@dataclass(frozen=True)
+class Point:
+    """One operating point on one image."""
+
+    quality: int | None
+    nbytes: int
+    x_hat: np.ndarray  # H x W x 3 uint8
+    encoding_time: float
+    decoding_time: float
+
+
+class Method:
+    """A codec under test: ``sweep`` encodes and decodes one image at each quality."""
+
+    name: str
+    family: str
+    description: str
+    lossy: bool = True
+
+    def sweep(self, rgb: np.ndarray, qualities: Sequence[int]) -> list[Point]:
+        raise NotImplementedError
+
+
+def _decode_plane(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def _to_tensor(rgb: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1)[None].float() / 255.0
+
+
+def _to_uint8(x: torch.Tensor) -> np.ndarray:
+    return x[0].mul(255.0).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+class Irncodec(Method):
+    """irncodec itself: the forward pass once per image, then one ``.irn`` file per quality."""
+
+    family = "irncodec"
+
+    def __init__(self, scale: int, lr_format: str, encoder: Encoder, decoder: Decoder) -> None:
+        self.scale, self.lr_format = scale, lr_format
+        self.encoder, self.decoder = encoder, decoder
+        self.name = f"irncodec-{lr_format}"
+        self.lossy = lr_format != "png"
+        self.description = f"irncodec x{scale}, IRN LR stored as {lr_format.upper()}"
+
+    def sweep(self, rgb: np.ndarray, qualities: Sequence[int]) -> list[Point]:
+        t0 = time.perf_counter()
+        analysis = self.encoder.analyze(Image.fromarray(rgb), scale=self.scale, lr_format=self.lr_format)
+        t_forward = time.perf_counter() - t0
+        points = []
+        for q in qualities if self.lossy else [None]:
+            t0 = time.perf_counter()
+            data = self.encoder.package(analysis, self.lr_format, q)
+            t1 = time.perf_counter()
+            out = np.asarray(self.decoder.decode(data).convert("RGB"))
+            t2 = time.perf_counter()
+            points.append(Point(q, len(data), out, t_forward + t1 - t0, t2 - t1))
+        return points
+
+
+class BicubicLR(Method):
+    """Bicubic downscale -> LR codec -> bicubic upscale, or a super-resolution network instead of the upscale."""
+
+    family = "downscale"
+
+    def __init__(self, scale: int, lr_format: str, sr: ModelSpec | None = None) -> None:
+        self.scale, self.lr_format = scale, lr_format
+        self.sr = load_model(sr) if sr is not None else None
+        up = "bicubic" if sr is None else "sr"
+        self.name = f"bicubic-{lr_format}-{up}"
+        self.family = "bicubic+sr" if sr is not None else "bicubic"
+        self.lossy = lr_format != "png"
+        self.description = f"bicubic x{scale} down, LR as {lr_format.upper()}, " + (
+            "bicubic up" if sr is None else f"{sr.id} ({sr.arch}) up"
+        )
+
+    def sweep(self, rgb: np.ndarray, qualities: Sequence[int]) -> list[Point]:
+        h, w = rgb.shape[:2]
+        t0 = time.perf_counter()
+        x = pad_to_multiple(_to_tensor(rgb), self.scale)
+        lr = Image.fromarray(_to_uint8(bicubic_down(x, self.scale)))
+        t_down = time.perf_counter() - t0
+        points = []
+        for q in qualities if self.lossy else [None]:
+            t0 = time.perf_counter()
+            data = encode_plane(lr, self.lr_format, q)
+            t1 = time.perf_counter()
+            y = _to_tensor(_decode_plane(data))
+            with torch.inference_mode():
+                up = self.sr(y) if self.sr is not None else F.interpolate(y, scale_factor=self.scale, mode="bicubic")
+            out = _to_uint8(up.clamp(0, 1))[:h, :w]
+            t2 = time.perf_counter()
+            points.append(Point(q, len(data), out, t_down + t1 - t0, t2 - t1))
+        return points
+
+
+class FullResolution(Method):
+    """An ordinary codec applied to the full-resolution image: what a user does without irncodec."""
+
+    family = "full-resolution"
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        self.name = f"{fmt}-full"
+        self.description = f"{fmt.upper()} at full resolution (Pillow)"
+
+    def sweep(self, rgb: np.ndarray, qualities: Sequence[int]) -> list[Point]:
+        im = Image.fromarray(rgb)
+        points = []
+        for q in qualities:
+            t0 = time.perf_counter()
+            data = encode_plane(im, self.fmt, q)
+            t1 = time.perf_counter()
+            out = _decode_plane(data)
+            t2 = time.perf_counter()
+            points.append(Point(q, len(data), out, t1 - t0, t2 - t1))
+        return points
