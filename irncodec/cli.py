@@ -25,6 +25,7 @@ def main() -> None:
 EXIT_BAD_INPUT = 3  # the input file is not a valid image or .irn file
 EXIT_MODEL = 4  # the model is not installed or its weight file is wrong
 EXIT_IO = 5  # reading or writing a file failed
+EXIT_BATCH = 6  # several inputs: at least one failed (each failure is reported with its file name)
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -64,9 +65,61 @@ TILE = click.option(
 )
 
 
+INPUTS = click.argument("inputs", metavar="INPUT...", nargs=-1, required=True, type=click.Path(dir_okay=False))
+OUT_DIR = click.option("-d", "--out-dir", type=click.Path(file_okay=False), help="Folder for the outputs (created).")
+WORKERS = click.option(
+    "-j",
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes for several inputs.",
+)
+
+
+def _run_batch(
+    kind: str,
+    inputs: tuple[str, ...],
+    output: str | None,
+    out_dir: str | None,
+    suffix: str,
+    options: dict,
+    workers: int,
+) -> None:
+    """Run one or many jobs. One input: one-line error and its exit code. Several: per-file errors,
+    a progress bar, a summary, and exit code EXIT_BATCH if any failed."""
+    from irncodec.batch import decode_file, encode_file, plan_outputs, run_jobs
+
+    fn = encode_file if kind == "encode" else decode_file
+    if output is not None and (len(inputs) != 1 or out_dir is not None):
+        raise click.UsageError("-o/--output takes a single input and no -d/--out-dir")
+    with _user_errors():
+        jobs = plan_outputs(inputs, suffix, output=output, out_dir=out_dir)
+        if out_dir is not None:
+            Path(out_dir).mkdir(parents=True, exist_ok=True)
+    codes = {"input": EXIT_BAD_INPUT, "model": EXIT_MODEL, "io": EXIT_IO}
+    if len(jobs) == 1:
+        (result,) = run_jobs(fn, jobs, options)
+        if not result.ok:
+            _fail(f"{result.job.src}: {result.message}", codes[result.kind])
+        click.echo(f"{result.job.dst}: " + " ".join(f"{k}={v}" for k, v in result.info.items()), err=True)
+        return
+    failed = []
+    with click.progressbar(length=len(jobs), label=kind, file=sys.stderr) as bar:
+        for result in run_jobs(fn, jobs, options, workers=workers):
+            if not result.ok:
+                failed.append(result)
+                click.echo(f"\nirncodec: error: {result.job.src}: {result.message}", err=True)
+            bar.update(1)
+    click.echo(f"{kind}: {len(jobs) - len(failed)} ok, {len(failed)} failed", err=True)
+    if failed:
+        sys.exit(EXIT_BATCH)
+
+
 @main.command()
-@INPUT
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .irn file (default: INPUT with .irn).")
+@INPUTS
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .irn file (single input only).")
+@OUT_DIR
 @click.option("--scale", type=click.Choice(["2", "4"]), default="2", show_default=True)
 @click.option(
     "--lr-format",
@@ -87,9 +140,11 @@ TILE = click.option(
 )
 @DEVICE
 @TILE
+@WORKERS
 def encode(
-    input_path: str,
+    inputs: tuple[str, ...],
     output: str | None,
+    out_dir: str | None,
     scale: str,
     lr_format: str,
     quality: int | None,
@@ -97,41 +152,54 @@ def encode(
     z_seed: int,
     device: str,
     tile: int,
+    workers: int,
 ) -> None:
-    """Encode an image to a .irn file."""
-    from irncodec.codec import Encoder
-    from irncodec.imageio import open_image, write_atomic
-
-    out = output or str(Path(input_path).with_suffix(".irn"))
-    with _user_errors():
-        data = Encoder(device=device, tile=tile).encode(
-            open_image(input_path), scale=int(scale), lr_format=lr_format, quality=quality, model=model, z_seed=z_seed
-        )
-        write_atomic(out, data)
-    click.echo(f"{out}: {len(data)} bytes", err=True)
+    """Encode images to .irn files (INPUT.png -> INPUT.irn unless -o or -d says otherwise)."""
+    options = {
+        "scale": int(scale),
+        "lr_format": lr_format,
+        "quality": quality,
+        "model": model,
+        "z_seed": z_seed,
+        "device": device,
+        "tile": tile,
+    }
+    _run_batch("encode", inputs, output, out_dir, ".irn", options, workers)
 
 
 @main.command()
-@INPUT
+@INPUTS
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False),
-    help="Output image; the format follows the extension (default: INPUT with .png).",
+    help="Output image, format from the extension (single input only).",
+)
+@OUT_DIR
+@click.option(
+    "--format", "fmt", default="png", show_default=True, help="Output format (extension) with -d or without -o."
 )
 @click.option("--quality", type=click.IntRange(0, 100), help="Quality when the output is JPEG or WebP.")
+@click.option(
+    "--max-pixels", type=click.IntRange(min=1), help="Refuse files of more HR pixels (default 178,956,970, as Pillow)."
+)
 @DEVICE
 @TILE
-def decode(input_path: str, output: str | None, quality: int | None, device: str, tile: int) -> None:
-    """Decode a .irn file to an image."""
-    from irncodec.codec import Decoder
-    from irncodec.imageio import save_image
-
-    out = output or str(Path(input_path).with_suffix(".png"))
-    with _user_errors():
-        image = Decoder(device=device, tile=tile).decode(_read_bytes(input_path))
-        save_image(image, out, quality=quality)
-    click.echo(f"{out}: {image.width}x{image.height} {image.mode}", err=True)
+@WORKERS
+def decode(
+    inputs: tuple[str, ...],
+    output: str | None,
+    out_dir: str | None,
+    fmt: str,
+    quality: int | None,
+    max_pixels: int | None,
+    device: str,
+    tile: int,
+    workers: int,
+) -> None:
+    """Decode .irn files to images (INPUT.irn -> INPUT.png unless -o or -d says otherwise)."""
+    options = {"quality": quality, "device": device, "tile": tile, "max_pixels": max_pixels}
+    _run_batch("decode", inputs, output, out_dir, "." + fmt.lower().lstrip("."), options, workers)
 
 
 @main.command()

@@ -18,7 +18,7 @@ from PIL import Image
 
 from bitstream import LR_FORMATS, Header, IrnFile, Limits, pack, unpack
 from irncodec import imageio
-from irncodec.errors import InputImageError, UnknownModelError
+from irncodec.errors import InputImageError, PayloadError, UnknownModelError
 from irncodec.registry import ModelSpec, default_model, find_model, load_model
 from irncodec.rescale import downscale, pad_to_multiple, sample_z, upscale
 
@@ -180,7 +180,7 @@ class Decoder:
         if spec.kind != "codec":
             raise UnknownModelError(f"model {spec.id} is a {spec.kind}, not a codec model")
         if spec.scale != h.scale:
-            raise InputImageError(f"file says scale {h.scale} but model {spec.id} is for scale {spec.scale}")
+            raise PayloadError(f"file says scale {h.scale} but model {spec.id} is for scale {spec.scale}")
         lr = imageio.read_plane(f.lr, h.lr_format, h.lr_size, "RGB", "LR image")
         alpha = None
         if f.alpha is not None:

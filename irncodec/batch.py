@@ -1,0 +1,151 @@
+"""Many files in one run: each job succeeds or fails on its own, optionally in worker processes.
+
+A bad file never stops the others. The CLI turns the results into progress,
+per-file error lines and a summary; this module only returns them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bitstream import FormatError, Limits
+from irncodec.errors import CodecError, InputImageError, UnknownModelError, WeightsError
+
+__all__ = ["Job", "JobResult", "decode_file", "encode_file", "plan_outputs", "run_jobs"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One input file and where its output goes (``None``: no output; the job failed to plan)."""
+
+    src: Path
+    dst: Path | None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What happened to one job. ``kind`` is ``ok``, ``input``, ``model`` or ``io``."""
+
+    job: Job
+    kind: str
+    message: str = ""
+    info: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == "ok"
+
+
+def plan_outputs(
+    inputs: Sequence[str | Path], suffix: str, output: str | Path | None = None, out_dir: str | Path | None = None
+) -> list[Job]:
+    """Pair inputs with outputs: ``output`` for a single input, else ``out_dir/STEM+suffix``, else beside the input.
+
+    Two inputs that would write the same output: the later one is a failed job.
+    """
+    if output is not None and len(inputs) != 1:
+        raise InputImageError("-o/--output takes a single input; use -d/--out-dir for several")
+    jobs, taken = [], {}
+    for raw in inputs:
+        src = Path(raw)
+        if output is not None:
+            dst = Path(output)
+        elif out_dir is not None:
+            dst = Path(out_dir) / (src.stem + suffix)
+        else:
+            dst = src.with_suffix(suffix)
+        key = os.path.normcase(os.path.abspath(dst))
+        if key in taken:
+            jobs.append(Job(src, None, f"would overwrite {dst}, the output of {taken[key]}"))
+        elif os.path.abspath(src) == key:
+            jobs.append(Job(src, None, "output would overwrite the input"))
+        else:
+            taken[key] = src
+            jobs.append(Job(src, dst))
+    return jobs
+
+
+_CODERS: dict = {}  # per-process cache of Encoder/Decoder objects, so a worker loads each model once
+
+
+def _coder(kind: str, device: str, tile: int, max_pixels: int | None):  # -> Encoder | Decoder
+    from irncodec.codec import Decoder, Encoder
+
+    key = (kind, device, tile, max_pixels)
+    if key not in _CODERS:
+        if kind == "encode":
+            _CODERS[key] = Encoder(device=device, tile=tile)
+        else:
+            limits = Limits(max_pixels=max_pixels) if max_pixels else None
+            _CODERS[key] = Decoder(device=device, tile=tile, limits=limits)
+    return _CODERS[key]
+
+
+def encode_file(job: Job, options: dict) -> dict:
+    """Encode ``job.src`` into ``job.dst`` atomically; ``options``: scale, lr_format, quality, model, z_seed,
+    device, tile. Returns facts for the report."""
+    from irncodec.imageio import open_image, write_atomic
+
+    enc = _coder("encode", options.get("device", "cpu"), options.get("tile", 256), None)
+    data = enc.encode(
+        open_image(job.src),
+        scale=options.get("scale", 2),
+        lr_format=options.get("lr_format", "png"),
+        quality=options.get("quality"),
+        model=options.get("model"),
+        z_seed=options.get("z_seed", 0),
+    )
+    write_atomic(job.dst, data)
+    return {"bytes": len(data)}
+
+
+def decode_file(job: Job, options: dict) -> dict:
+    """Decode ``job.src`` into ``job.dst`` atomically; ``options``: quality, device, tile, max_pixels."""
+    from irncodec.imageio import save_image
+
+    dec = _coder("decode", options.get("device", "cpu"), options.get("tile", 256), options.get("max_pixels"))
+    with open(job.src, "rb") as fh:
+        image = dec.decode(fh.read())
+    save_image(image, job.dst, quality=options.get("quality"))
+    return {"width": image.width, "height": image.height, "mode": image.mode}
+
+
+def _run_one(fn: Callable[[Job, dict], dict], job: Job, options: dict) -> JobResult:
+    if job.problem is not None:
+        return JobResult(job, "io", job.problem)
+    try:
+        return JobResult(job, "ok", info=fn(job, options))
+    except (FormatError, InputImageError) as exc:
+        return JobResult(job, "input", str(exc))
+    except (UnknownModelError, WeightsError) as exc:
+        return JobResult(job, "model", str(exc))
+    except CodecError as exc:
+        return JobResult(job, "input", str(exc))
+    except OSError as exc:
+        return JobResult(job, "io", f"{exc.strerror or exc}")
+
+
+def _init_worker(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def run_jobs(
+    fn: Callable[[Job, dict], dict], jobs: Sequence[Job], options: dict, workers: int = 1
+) -> Iterator[JobResult]:
+    """Run every job, yielding results as they finish (in order when ``workers`` is 1)."""
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield _run_one(fn, job, options)
+        return
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(threads,)) as pool:
+        futures = [pool.submit(_run_one, fn, job, options) for job in jobs]
+        for fut in as_completed(futures):
+            yield fut.result()
