@@ -87,21 +87,31 @@ def _coder(kind: str, device: str, tile: int, max_pixels: int | None):  # -> Enc
 
 
 def encode_file(job: Job, options: dict) -> dict:
-    """Encode ``job.src`` into ``job.dst`` atomically; ``options``: scale, lr_format, quality, model, z_seed,
-    device, tile. Returns facts for the report."""
-    from irncodec.imageio import open_image, write_atomic
+    """Encode ``job.src`` into ``job.dst`` atomically. ``options``: scale, lr_format, quality, model, z_seed,
+    device, tile, and a budget as max_bytes or bpp. Returns facts for the report (bytes, bpp, quality)."""
+    from irncodec.imageio import DEFAULT_QUALITY, open_image, write_atomic
 
     enc = _coder("encode", options.get("device", "cpu"), options.get("tile", 256), None)
-    data = enc.encode(
-        open_image(job.src),
-        scale=options.get("scale", 2),
-        lr_format=options.get("lr_format", "png"),
-        quality=options.get("quality"),
-        model=options.get("model"),
-        z_seed=options.get("z_seed", 0),
-    )
+    image = open_image(job.src)
+    common = {
+        "scale": options.get("scale", 2),
+        "lr_format": options.get("lr_format", "png"),
+        "model": options.get("model"),
+        "z_seed": options.get("z_seed", 0),
+    }
+    quality = options.get("quality")
+    max_bytes = options.get("max_bytes")
+    if options.get("bpp") is not None:
+        max_bytes = int(options["bpp"] * image.width * image.height / 8)
+    if max_bytes is not None:
+        data, quality = enc.encode_to_budget(image, max_bytes, **common)
+    else:
+        data = enc.encode(image, quality=quality, **common)
     write_atomic(job.dst, data)
-    return {"bytes": len(data)}
+    info = {"bytes": len(data), "bpp": round(len(data) * 8 / (image.width * image.height), 4)}
+    if common["lr_format"] != "png":
+        info["quality"] = quality if quality is not None else DEFAULT_QUALITY
+    return info
 
 
 def decode_file(job: Job, options: dict) -> dict:

@@ -138,6 +138,8 @@ def _run_batch(
     show_default=True,
     help="Seed of the latent z stored in the header.",
 )
+@click.option("--max-bytes", type=click.IntRange(min=1), help="Byte budget per file: the highest LR quality that fits.")
+@click.option("--bpp", type=click.FloatRange(min=0, min_open=True), help="Budget in bits per HR pixel.")
 @DEVICE
 @TILE
 @WORKERS
@@ -150,17 +152,23 @@ def encode(
     quality: int | None,
     model: str | None,
     z_seed: int,
+    max_bytes: int | None,
+    bpp: float | None,
     device: str,
     tile: int,
     workers: int,
 ) -> None:
     """Encode images to .irn files (INPUT.png -> INPUT.irn unless -o or -d says otherwise)."""
+    if sum(v is not None for v in (quality, max_bytes, bpp)) > 1:
+        raise click.UsageError("give at most one of --quality, --max-bytes and --bpp")
     options = {
         "scale": int(scale),
         "lr_format": lr_format,
         "quality": quality,
         "model": model,
         "z_seed": z_seed,
+        "max_bytes": max_bytes,
+        "bpp": bpp,
         "device": device,
         "tile": tile,
     }

@@ -18,7 +18,7 @@ from PIL import Image
 
 from bitstream import LR_FORMATS, Header, IrnFile, Limits, pack, unpack
 from irncodec import imageio
-from irncodec.errors import InputImageError, PayloadError, UnknownModelError
+from irncodec.errors import BudgetError, InputImageError, PayloadError, UnknownModelError
 from irncodec.registry import ModelSpec, default_model, find_model, load_model
 from irncodec.rescale import downscale, pad_to_multiple, sample_z, upscale
 
@@ -135,6 +135,51 @@ class Encoder:
         )
         lr = imageio.encode_plane(Image.fromarray(analysis.lr), lr_format, quality)
         return pack(IrnFile(header=header, lr=lr, alpha=analysis.alpha_png))
+
+    def encode_to_budget(
+        self,
+        image: Image.Image,
+        max_bytes: int,
+        scale: int = 2,
+        lr_format: str = "jpeg",
+        model: str | None = None,
+        z_seed: int = 0,
+    ) -> tuple[bytes, int | None]:
+        """The highest-quality file of at most ``max_bytes`` bytes, and the LR quality chosen.
+
+        The forward pass runs once; a binary search over the LR quality (0-100)
+        packages candidates, taking the file size as non-decreasing in quality
+        and checking the neighbours of the answer. PNG has no quality to lower:
+        it fits or raises :class:`BudgetError`, as does a budget below quality 0.
+        """
+        analysis = self.analyze(image, scale=scale, lr_format=lr_format, model=model)
+        sizes: dict[int | None, bytes] = {}
+
+        def attempt(q: int | None) -> bytes:
+            if q not in sizes:
+                sizes[q] = self.package(analysis, lr_format, q, z_seed=z_seed)
+            return sizes[q]
+
+        if lr_format == "png":
+            data = attempt(None)
+            if len(data) > max_bytes:
+                raise BudgetError(
+                    f"the PNG LR needs {len(data)} bytes, over the budget of {max_bytes}; use --lr-format jpeg or webp"
+                )
+            return data, None
+        lo, hi = 0, 100
+        if len(attempt(lo)) > max_bytes:
+            raise BudgetError(f"even quality 0 needs {len(attempt(lo))} bytes, over the budget of {max_bytes}")
+        while lo < hi:  # invariant: quality lo fits
+            mid = (lo + hi + 1) // 2
+            if len(attempt(mid)) <= max_bytes:
+                lo = mid
+            else:
+                hi = mid - 1
+        for q in (lo + 2, lo + 1):  # sizes are not strictly monotone in quality
+            if q <= 100 and len(attempt(q)) <= max_bytes:
+                lo = max(lo, q)
+        return attempt(lo), lo
 
     def encode(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bitstream.errors import FormatError
 
-__all__ = ["CodecError", "InputImageError", "PayloadError", "UnknownModelError", "WeightsError"]
+__all__ = ["BudgetError", "CodecError", "InputImageError", "PayloadError", "UnknownModelError", "WeightsError"]
 
 
 class CodecError(Exception):
@@ -25,3 +25,7 @@ class UnknownModelError(CodecError, LookupError):
 
 class WeightsError(CodecError):
     """A weight file is missing, unreadable, or its sha256 does not match the registry."""
+
+
+class BudgetError(InputImageError):
+    """No quality setting makes the file fit the requested byte budget."""

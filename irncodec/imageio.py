@@ -38,6 +38,7 @@ OUTPUT_MODE = {
     "F": "L",
     "CMYK": "RGB",
 }
+DEFAULT_QUALITY = 90  # LR quality when none is given (JPEG, WebP)
 _PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP", "avif": "AVIF"}
 
 
@@ -138,9 +139,9 @@ def encode_plane(im: Image.Image, fmt: str, quality: int | None) -> bytes:
     if fmt == "png":
         im.save(buf, format="PNG", compress_level=9)
     elif fmt == "jpeg":
-        im.save(buf, format="JPEG", quality=quality if quality is not None else 90)
+        im.save(buf, format="JPEG", quality=quality if quality is not None else DEFAULT_QUALITY)
     elif fmt == "webp":
-        im.save(buf, format="WEBP", quality=quality if quality is not None else 90, method=6)
+        im.save(buf, format="WEBP", quality=quality if quality is not None else DEFAULT_QUALITY, method=6)
     elif fmt == "avif":
         im.save(buf, format="AVIF", quality=quality if quality is not None else 75)
     else:

