@@ -300,7 +300,9 @@ def models() -> None:
     required=True,
     help="Run folder: checkpoints and log.jsonl; an existing run resumes.",
 )
-@click.option("--recipe", type=click.Choice(["fast", "paper", "sr-baseline"]), default="fast", show_default=True)
+@click.option(
+    "--recipe", type=click.Choice(["fast", "paper", "sr-baseline", "jpeg"]), default="fast", show_default=True
+)
 @click.option("--scale", type=click.Choice(["2", "4"]), default="2", show_default=True)
 @click.option("--steps", type=int, help="Total steps (the cosine schedule spans them).")
 @click.option("--growth", type=int, help="DenseBlock width (32 in the paper).")

@@ -32,6 +32,7 @@ from irncodec.models.irn import IRN
 from irncodec.models.sr import EDSR
 from irncodec.rescale import bicubic_down, downscale, quantize, quantize_ste, sample_z, upscale
 from irncodec.train.data import PatchSampler, list_images, load_rgb
+from irncodec.train.jpeg import jpeg_channel, jpeg_real
 
 __all__ = ["RECIPES", "TrainConfig", "evaluate_psnr", "irn_losses", "recipe_config", "train"]
 
@@ -62,6 +63,10 @@ class TrainConfig:
     checkpoint_seconds: float = 300.0
     arch: str = "irn"  # "irn" or "edsr" (the SR baseline)
     features: int = 64  # feature width (EDSR)
+    lr_codec: str = "none"  # "jpeg": the LR passes through JPEG between the forward and inverse passes
+    lr_quality_min: int = 50  # JPEG quality range drawn from, per step
+    lr_quality_max: int = 95
+    eval_quality: int = 75  # JPEG quality of the LR in validation when lr_codec is "jpeg"
 
 
 RECIPES: dict[str, dict] = {
@@ -79,6 +84,8 @@ RECIPES: dict[str, dict] = {
     },
     # The super-resolution baseline of the benchmarks, trained on the same data and budget as `fast`.
     "sr-baseline": {"arch": "edsr", "blocks": 6},
+    # Compression-aware IRN (issue 5): real JPEG in the loop with a simulated gradient, quality 50-95.
+    "jpeg": {"lr_codec": "jpeg"},
 }
 
 
@@ -128,7 +135,13 @@ def irn_losses(model: IRN, x: Tensor, cfg: TrainConfig, z_gen: torch.Generator) 
     l_forw = (y - target).float().pow(2).sum() / x.shape[0] / n_hr
     l_z = z.float().pow(2).sum() / x.shape[0] / n_hr
     z_in = torch.randn(z.shape, generator=z_gen) * cfg.z_temperature if cfg.z_temperature else torch.zeros(z.shape)
-    x_hat = model(torch.cat((quantize_ste(y), z_in.to(y.dtype)), dim=1), rev=True)
+    y_sent = quantize_ste(y)
+    if cfg.lr_codec == "jpeg":
+        quality = int(torch.randint(cfg.lr_quality_min, cfg.lr_quality_max + 1, (1,), generator=z_gen))
+        y_sent = jpeg_channel(y_sent, quality).to(y.dtype)
+    elif cfg.lr_codec != "none":
+        raise ValueError(f"unknown lr_codec {cfg.lr_codec!r}")
+    x_hat = model(torch.cat((y_sent, z_in.to(y.dtype)), dim=1), rev=True)
     l_back = (x_hat.float() - x).abs().sum() / x.shape[0] / n_hr
     total = cfg.lambda_forw * l_forw + cfg.lambda_back * l_back + cfg.lambda_z * l_z
     return {"loss": total, "forw": l_forw, "back": l_back, "z": l_z}
@@ -151,14 +164,22 @@ def modcrop(x: Tensor, scale: int) -> Tensor:
 
 
 @torch.no_grad()
-def evaluate_psnr(model: IRN | EDSR, images: Sequence[np.ndarray], temperature: float = 0.0, seed: int = 0) -> float:
-    """Mean RGB PSNR over uint8 H x W x 3 images of the codec's path (IRN: forward, 8-bit LR, inverse)
-    or of super-resolution from the 8-bit bicubic LR (EDSR)."""
+def evaluate_psnr(
+    model: IRN | EDSR,
+    images: Sequence[np.ndarray],
+    temperature: float = 0.0,
+    seed: int = 0,
+    jpeg_quality: int | None = None,
+) -> float:
+    """Mean RGB PSNR over uint8 H x W x 3 images of the codec's path (IRN: forward, 8-bit LR, optionally
+    JPEG at ``jpeg_quality``, inverse) or of super-resolution from the 8-bit bicubic LR (EDSR)."""
     values = []
     for im in images:
         x = modcrop(torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255.0, model.scale)
         if isinstance(model, IRN):
             y = downscale(model, x)
+            if jpeg_quality is not None:
+                y = jpeg_real(y, jpeg_quality)
             z = sample_z((1, model.latent_channels, *y.shape[-2:]), seed, temperature)
             x_hat = upscale(model, y, z)
         else:
@@ -244,9 +265,10 @@ def train(
     def evaluate() -> None:
         model.eval()
         rec = {"event": "eval", "step": step, "elapsed": round(elapsed, 1)}
-        rec["val_psnr"] = round(evaluate_psnr(model, val_images), 3)
+        q = cfg.eval_quality if cfg.lr_codec == "jpeg" else None
+        rec["val_psnr"] = round(evaluate_psnr(model, val_images, jpeg_quality=q), 3)
         if report_images:
-            rec["report_psnr"] = round(evaluate_psnr(model, report_images), 3)
+            rec["report_psnr"] = round(evaluate_psnr(model, report_images, jpeg_quality=q), 3)
         model.train()
         _log(run_dir, on_event, rec)
 

@@ -1,0 +1,199 @@
+"""JPEG in the training loop: a differentiable stand-in whose forward value is the real codec's output.
+
+Compression-aware rescaling (SAIN, Yang et al., AAAI 2023; the IRN journal
+version, Xiao et al., IJCV 2023) puts the lossy LR channel between the
+forward and inverse passes. Here the forward value is Pillow's real JPEG, and
+the gradient flows through a differentiable simulation of baseline JPEG
+(BT.601 YCbCr, 4:2:0 chroma, 8x8 DCT, IJG quality-scaled tables, rounding
+replaced by a cubic soft rounding), so the forward pass learns what JPEG
+removes and the inverse learns to undo exactly what the codec does.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import Tensor
+
+__all__ = ["jpeg_channel", "jpeg_real", "jpeg_simulate", "quant_tables"]
+
+# ITU-T T.81 Annex K example tables (the IJG defaults), row-major 8x8.
+_LUMA = [
+    16,
+    11,
+    10,
+    16,
+    24,
+    40,
+    51,
+    61,
+    12,
+    12,
+    14,
+    19,
+    26,
+    58,
+    60,
+    55,
+    14,
+    13,
+    16,
+    24,
+    40,
+    57,
+    69,
+    56,
+    14,
+    17,
+    22,
+    29,
+    51,
+    87,
+    80,
+    62,
+    18,
+    22,
+    37,
+    56,
+    68,
+    109,
+    103,
+    77,
+    24,
+    35,
+    55,
+    64,
+    81,
+    104,
+    113,
+    92,
+    49,
+    64,
+    78,
+    87,
+    103,
+    121,
+    120,
+    101,
+    72,
+    92,
+    95,
+    98,
+    112,
+    100,
+    103,
+    99,
+]
+_CHROMA = [
+    17,
+    18,
+    24,
+    47,
+    99,
+    99,
+    99,
+    99,
+    18,
+    21,
+    26,
+    66,
+    99,
+    99,
+    99,
+    99,
+    24,
+    26,
+    56,
+    99,
+    99,
+    99,
+    99,
+    99,
+    47,
+    66,
+    99,
+    99,
+    99,
+    99,
+    99,
+    99,
+] + [99] * 32
+
+
+def quant_tables(quality: int) -> tuple[Tensor, Tensor]:
+    """IJG quality scaling of the Annex K tables: (luma, chroma), each 8 x 8, values in [1, 255]."""
+    q = min(max(int(quality), 1), 100)
+    scale = 5000 / q if q < 50 else 200 - 2 * q
+
+    def scaled(table: list[int]) -> Tensor:
+        t = torch.tensor(table, dtype=torch.float32).view(8, 8)
+        return torch.clamp(torch.floor((t * scale + 50) / 100), 1, 255)
+
+    return scaled(_LUMA), scaled(_CHROMA)
+
+
+def _dct_matrix() -> Tensor:
+    k = torch.arange(8, dtype=torch.float64)
+    m = torch.cos((2 * k[None, :] + 1) * k[:, None] * math.pi / 16) * 0.5
+    m[0] /= math.sqrt(2)
+    return m.float()  # orthonormal: m @ m.T == I
+
+
+_DCT = _dct_matrix()
+_RGB2YCC = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
+_YCC2RGB = torch.linalg.inv(_RGB2YCC)
+
+
+def _soft_round(x: Tensor) -> Tensor:
+    r = torch.round(x)
+    return r + (x - r) ** 3
+
+
+def _quantize_plane(plane: Tensor, table: Tensor) -> Tensor:
+    """DCT, quantise, dequantise, inverse DCT of N x 1 x H x W (H, W multiples of 8), values centred at 0."""
+    n, _, h, w = plane.shape
+    dct = _DCT.to(plane)
+    blocks = plane.view(n, h // 8, 8, w // 8, 8).permute(0, 1, 3, 2, 4)  # n, bh, bw, 8, 8
+    coef = dct @ blocks @ dct.T
+    coef = _soft_round(coef / table.to(plane)) * table.to(plane)
+    out = dct.T @ coef @ dct
+    return out.permute(0, 1, 3, 2, 4).reshape(n, 1, h, w)
+
+
+def jpeg_simulate(x: Tensor, quality: int) -> Tensor:
+    """Differentiable approximation of baseline JPEG (4:2:0) on N x 3 x H x W RGB in [0, 1]."""
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % 16, (-w) % 16
+    xp = F.pad(x, (0, pw, 0, ph), mode="replicate") * 255.0
+    ycc = torch.einsum("ij,njhw->nihw", _RGB2YCC.to(xp), xp)
+    luma_t, chroma_t = quant_tables(quality)
+    y = _quantize_plane(ycc[:, :1] - 128.0, luma_t) + 128.0
+    chroma = []
+    for c in (1, 2):
+        small = F.avg_pool2d(ycc[:, c : c + 1], 2)
+        small = _quantize_plane(small, chroma_t)
+        chroma.append(F.interpolate(small, scale_factor=2, mode="bilinear", align_corners=False))
+    rgb = torch.einsum("ij,njhw->nihw", _YCC2RGB.to(xp), torch.cat([y, *chroma], dim=1)) / 255.0
+    return rgb[..., :h, :w].clamp(0.0, 1.0)
+
+
+def jpeg_real(x: Tensor, quality: int) -> Tensor:
+    """Pillow's JPEG encode + decode of each image of N x 3 x H x W in [0, 1] (no gradient)."""
+    out = []
+    for img in x.detach().float().clamp(0, 1).mul(255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy():
+        buf = io.BytesIO()
+        Image.fromarray(img).save(buf, format="JPEG", quality=int(quality))
+        buf.seek(0)
+        out.append(np.asarray(Image.open(buf).convert("RGB")))
+    return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).to(x.device, torch.float32).div(255.0)
+
+
+def jpeg_channel(x: Tensor, quality: int) -> Tensor:
+    """The real JPEG's pixels in the forward pass, the simulation's gradient in the backward pass."""
+    sim = jpeg_simulate(x.float(), quality)
+    return sim + (jpeg_real(x, quality) - sim).detach()
