@@ -55,7 +55,7 @@ def _decode_plane(data: bytes) -> np.ndarray:
 
 
 def _to_tensor(rgb: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1)[None].float() / 255.0
+    return torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float() / 255.0
 
 
 def _to_uint8(x: torch.Tensor) -> np.ndarray:

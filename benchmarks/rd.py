@@ -53,7 +53,7 @@ def build_methods(scale: int, lr_formats: list[str], enc: Encoder, dec: Decoder)
 
 
 def _tensor(rgb: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].double() / 255.0
+    return torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float() / 255.0
 
 
 def _curve(rows: list[dict]) -> dict[str, list]:

@@ -1,0 +1,186 @@
+"""Encode/decode speed and peak memory of irncodec, with decode efficiency against the device's matmul peak.
+
+    python -m benchmarks.speed --out results/speed            # CPU (and CUDA when present)
+    python -m benchmarks.speed --sizes 0.4 --scale 2 --repeat 3
+
+Each configuration runs in a fresh subprocess so its peak RSS is its own.
+Decode FLOPs are counted with ``torch.utils.flop_counter`` on a small input
+and scaled by pixel count (the network is fully convolutional). The matmul
+peak is a timed fp32 4096x4096 matmul on the same device and thread count, so
+efficiency = achieved decode FLOP/s / matmul FLOP/s is comparable across
+machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+SIZES = {"0.4": (768, 512), "2": (1920, 1080), "8": (3840, 2160), "24": (6000, 4000)}
+
+
+def _image(width: int, height: int) -> Image.Image:
+    rng = np.random.default_rng(0)
+    small = rng.integers(0, 256, (height // 16 + 1, width // 16 + 1, 3), dtype=np.uint8)
+    return Image.fromarray(small).resize((width, height), Image.BICUBIC)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def matmul_peak(device: torch.device, n: int = 4096, repeat: int = 5) -> float:
+    """fp32 FLOP/s of an n x n matmul on ``device`` (best of ``repeat``)."""
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    a @ b
+    _sync(device)
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        a @ b
+        _sync(device)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n**3 / best
+
+
+def decode_flops_per_hr_pixel(scale: int) -> float:
+    """FLOPs of the inverse pass per HR pixel for the default model of ``scale``."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from irncodec.registry import default_model, load_model
+
+    net = load_model(default_model(scale))
+    h = w = 32
+    yz = torch.rand(1, 3 * scale * scale, h, w)
+    with FlopCounterMode(display=False) as counter, torch.inference_mode():
+        net(yz, rev=True)
+    return counter.get_total_flops() / (h * w * scale * scale)
+
+
+def run_one(size: str, scale: int, device: str, repeat: int, tile: int) -> dict:
+    """Time encode and decode of one configuration in this process."""
+    from irncodec.codec import Decoder, Encoder
+
+    dev = torch.device(device)
+    width, height = SIZES[size]
+    im = _image(width, height)
+    enc, dec = Encoder(device=device, tile=tile), Decoder(device=device, tile=tile)
+    data = enc.encode(im, scale=scale)  # warm-up, loads the model
+    dec.decode(data)
+    if dev.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(dev)
+    enc_t, dec_t = [], []
+    for _ in range(repeat):
+        _sync(dev)
+        t0 = time.perf_counter()
+        data = enc.encode(im, scale=scale)
+        _sync(dev)
+        t1 = time.perf_counter()
+        dec.decode(data)
+        _sync(dev)
+        enc_t.append(t1 - t0)
+        dec_t.append(time.perf_counter() - t1)
+    pixels = width * height
+    decode_time = statistics.median(dec_t)
+    flops = decode_flops_per_hr_pixel(scale) * pixels
+    return {
+        "size_mp": round(pixels / 1e6, 2),
+        "width": width,
+        "height": height,
+        "scale": scale,
+        "device": device,
+        "threads": torch.get_num_threads(),
+        "tile": tile,
+        "encoding_time": statistics.median(enc_t),
+        "decoding_time": decode_time,
+        "decode_mp_per_s": pixels / 1e6 / decode_time,
+        "decode_gflop": flops / 1e9,
+        "decode_gflop_per_s": flops / decode_time / 1e9,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cuda_max_allocated_mb": torch.cuda.max_memory_allocated(dev) / 2**20 if dev.type == "cuda" else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="0.4,2,8", help=f"megapixel sizes from {sorted(SIZES)}")
+    parser.add_argument("--scale", type=int, action="append")
+    parser.add_argument("--device", action="append", help="cpu and/or cuda (default: cpu, plus cuda if present)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--tile", type=int, default=256)
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: size,scale,device in this process
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.one:
+        size, scale, device = args.one.split(",")
+        print(json.dumps(run_one(size, int(scale), device, args.repeat, args.tile)))
+        return
+    devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
+    rows = []
+    peaks = {d: matmul_peak(torch.device(d)) for d in devices}
+    for device in devices:
+        for scale in args.scale or [2, 4]:
+            for size in args.sizes.split(","):
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.speed",
+                    "--one",
+                    f"{size},{scale},{device}",
+                    "--repeat",
+                    str(args.repeat),
+                    "--tile",
+                    str(args.tile),
+                ]
+                if args.threads:
+                    cmd += ["--threads", str(args.threads)]
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+                row = json.loads(out.strip().splitlines()[-1])
+                row["matmul_gflop_per_s"] = peaks[device] / 1e9
+                row["efficiency"] = row["decode_gflop_per_s"] * 1e9 / peaks[device]
+                rows.append(row)
+                print(
+                    f"{device} x{scale} {row['size_mp']} MP: encode {row['encoding_time']:.3f} s, decode "
+                    f"{row['decoding_time']:.3f} s ({row['decode_mp_per_s']:.2f} MP/s, "
+                    f"{100 * row['efficiency']:.0f}% of matmul), peak RSS {row['peak_rss_mb']:.0f} MB",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    lines = [
+        "| device | scale | MP | encode s | decode s | decode MP/s | decode GFLOP/s | matmul GFLOP/s | "
+        "efficiency | peak RSS MB | CUDA max alloc MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        cuda_mb = "" if r["cuda_max_allocated_mb"] is None else f"{r['cuda_max_allocated_mb']:.0f}"
+        lines.append(
+            f"| {r['device']} ({r['threads']} thr) | x{r['scale']} | {r['size_mp']} | "
+            f"{r['encoding_time']:.3f} | {r['decoding_time']:.3f} | {r['decode_mp_per_s']:.2f} | "
+            f"{r['decode_gflop_per_s']:.1f} | {r['matmul_gflop_per_s']:.1f} | {100 * r['efficiency']:.0f}% | "
+            f"{r['peak_rss_mb']:.0f} | {cuda_mb} |"
+        )
+    table = "\n".join(lines)
+    print(table)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "speed.json").write_text(json.dumps(rows, indent=1))
+        (args.out / "speed.md").write_text(table + "\n")
+
+
+if __name__ == "__main__":
+    main()
