@@ -10,6 +10,7 @@ from bitstream.container import (
     Limits,
     is_irn,
     pack,
+    read_file,
     unpack,
 )
 from bitstream.errors import (
@@ -41,5 +42,6 @@ __all__ = [
     "UnsupportedVersionError",
     "is_irn",
     "pack",
+    "read_file",
     "unpack",
 ]

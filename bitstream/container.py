@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import struct
 from dataclasses import dataclass, field, replace
 
@@ -36,6 +37,7 @@ __all__ = [
     "Limits",
     "is_irn",
     "pack",
+    "read_file",
     "unpack",
 ]
 
@@ -168,6 +170,16 @@ def pack(f: IrnFile) -> bytes:
     return body + hashlib.blake2b(body, digest_size=CHECKSUM_BYTES).digest()
 
 
+def read_file(path: str | os.PathLike, limits: Limits | None = None) -> bytes:
+    """Read a file's bytes, refusing one larger than ``limits.max_file_bytes`` before reading it."""
+    limits = limits or Limits()
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > limits.max_file_bytes:
+            raise LimitError(f"file of {size} bytes exceeds the limit of {limits.max_file_bytes}")
+        return fh.read(limits.max_file_bytes + 1)
+
+
 def is_irn(prefix: bytes) -> bool:
     """True if ``prefix`` (at least the first 8 bytes of a file) starts with the ``.irn`` magic."""
     return prefix[: len(MAGIC)] == MAGIC
@@ -261,6 +273,7 @@ def unpack(data: bytes, limits: Limits | None = None) -> IrnFile:
             or entry[0] not in SECTION_NAMES
             or entry[0] in parts
             or not isinstance(entry[1], int)
+            or isinstance(entry[1], bool)
             or entry[1] < 0
         ):
             raise HeaderError(f"bad section entry {entry!r}")

@@ -12,8 +12,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bitstream import FormatError, Limits
-from irncodec.errors import CodecError, InputImageError, UnknownModelError, WeightsError
+from bitstream import FormatError, Limits, read_file
+from irncodec.errors import CodecError, DeviceError, InputImageError, UnknownModelError, WeightsError
 
 __all__ = ["Job", "JobResult", "decode_file", "encode_file", "plan_outputs", "run_jobs"]
 
@@ -29,7 +29,7 @@ class Job:
 
 @dataclass(frozen=True)
 class JobResult:
-    """What happened to one job. ``kind`` is ``ok``, ``input``, ``model`` or ``io``."""
+    """What happened to one job. ``kind`` is ``ok``, ``input``, ``model``, ``io`` or ``internal``."""
 
     job: Job
     kind: str
@@ -119,8 +119,7 @@ def decode_file(job: Job, options: dict) -> dict:
     from irncodec.imageio import save_image
 
     dec = _coder("decode", options.get("device", "cpu"), options.get("tile", 256), options.get("max_pixels"))
-    with open(job.src, "rb") as fh:
-        image = dec.decode(fh.read())
+    image = dec.decode(read_file(job.src, dec.limits))
     save_image(image, job.dst, quality=options.get("quality"))
     return {"width": image.width, "height": image.height, "mode": image.mode}
 
@@ -132,12 +131,14 @@ def _run_one(fn: Callable[[Job, dict], dict], job: Job, options: dict) -> JobRes
         return JobResult(job, "ok", info=fn(job, options))
     except (FormatError, InputImageError) as exc:
         return JobResult(job, "input", str(exc))
-    except (UnknownModelError, WeightsError) as exc:
+    except (UnknownModelError, WeightsError, DeviceError) as exc:
         return JobResult(job, "model", str(exc))
     except CodecError as exc:
         return JobResult(job, "input", str(exc))
     except OSError as exc:
         return JobResult(job, "io", f"{exc.strerror or exc}")
+    except Exception as exc:  # a bug or an exhausted resource: report it, keep the batch going
+        return JobResult(job, "internal", f"internal error: {type(exc).__name__}: {exc}")
 
 
 def _init_worker(threads: int) -> None:

@@ -25,6 +25,7 @@ def main() -> None:
 EXIT_BAD_INPUT = 3  # the input file is not a valid image or .irn file
 EXIT_MODEL = 4  # the model is not installed or its weight file is wrong
 EXIT_IO = 5  # reading or writing a file failed
+EXIT_INTERNAL = 1  # a bug or an exhausted resource (out of memory): reported in one line
 EXIT_BATCH = 6  # several inputs: at least one failed (each failure is reported with its file name)
 
 
@@ -37,21 +38,16 @@ def _fail(message: str, code: int) -> NoReturn:
 def _user_errors() -> Iterator[None]:
     """Turn the library's typed errors into one line on stderr and a documented exit code."""
     from bitstream import FormatError
-    from irncodec.errors import InputImageError, UnknownModelError, WeightsError
+    from irncodec.errors import DeviceError, InputImageError, UnknownModelError, WeightsError
 
     try:
         yield
     except (FormatError, InputImageError) as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
-    except (UnknownModelError, WeightsError) as exc:
+    except (UnknownModelError, WeightsError, DeviceError) as exc:
         _fail(str(exc), EXIT_MODEL)
     except OSError as exc:
         _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), EXIT_IO)
-
-
-def _read_bytes(path: str) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read()
 
 
 INPUT = click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
@@ -97,7 +93,7 @@ def _run_batch(
         jobs = plan_outputs(inputs, suffix, output=output, out_dir=out_dir)
         if out_dir is not None:
             Path(out_dir).mkdir(parents=True, exist_ok=True)
-    codes = {"input": EXIT_BAD_INPUT, "model": EXIT_MODEL, "io": EXIT_IO}
+    codes = {"input": EXIT_BAD_INPUT, "model": EXIT_MODEL, "io": EXIT_IO, "internal": EXIT_INTERNAL}
     if len(jobs) == 1:
         (result,) = run_jobs(fn, jobs, options)
         if not result.ok:
@@ -221,12 +217,12 @@ def decode(
 )
 def lr(input_path: str, output: str) -> None:
     """Write the LR image of a .irn file as a plain image (for clients that cannot decode .irn)."""
-    from bitstream import unpack
+    from bitstream import read_file, unpack
     from irncodec.codec import Decoder
     from irncodec.imageio import save_image, write_atomic
 
     with _user_errors():
-        data = _read_bytes(input_path)
+        data = read_file(input_path)
         f = unpack(data)
         ext = Path(output).suffix.lower().lstrip(".")
         image = Decoder(device="cpu").decode_lr(data)  # also validates the payload
@@ -242,10 +238,10 @@ def lr(input_path: str, output: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def info(input_path: str, as_json: bool) -> None:
     """Show the header of a .irn file."""
-    from bitstream import unpack
+    from bitstream import read_file, unpack
 
     with _user_errors():
-        data = _read_bytes(input_path)
+        data = read_file(input_path)
         f = unpack(data)
     h = f.header
     fields = {

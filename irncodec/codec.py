@@ -10,6 +10,7 @@ file gives the same pixels on every run.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ from PIL import Image
 
 from bitstream import LR_FORMATS, Header, IrnFile, Limits, pack, unpack
 from irncodec import imageio
-from irncodec.errors import BudgetError, InputImageError, PayloadError, UnknownModelError
+from irncodec.errors import BudgetError, DeviceError, InputImageError, PayloadError, UnknownModelError
 from irncodec.registry import ModelSpec, default_model, find_model, load_model
 from irncodec.rescale import downscale, pad_to_multiple, sample_z, upscale
 
@@ -32,10 +33,24 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """``auto`` is CUDA when available, else CPU; a named device must exist."""
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise DeviceError(f"unknown device {device!r}; use auto, cpu, cuda or cuda:N") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InputImageError("device cuda was requested but CUDA is not available")
+        raise DeviceError("device cuda was requested but CUDA is not available")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise DeviceError(f"{dev} does not exist; this machine has {torch.cuda.device_count()} CUDA devices")
+    if dev.type not in ("cpu", "cuda"):
+        raise DeviceError(f"device {dev} is not supported; use cpu or cuda")
     return dev
+
+
+def _exact_math(device: torch.device) -> contextlib.AbstractContextManager:
+    """On CUDA: deterministic convolutions without TF32, so the inverse is as exact as on the CPU."""
+    if device.type != "cuda":
+        return contextlib.nullcontext()
+    return torch.backends.cudnn.flags(enabled=True, benchmark=False, deterministic=True, allow_tf32=False)
 
 
 class _ModelCache:
@@ -57,7 +72,8 @@ def _to_tensor(rgb: np.ndarray, device: torch.device) -> torch.Tensor:
 
 
 def _to_uint8(x: torch.Tensor) -> np.ndarray:
-    return x[0].mul(255.0).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+    """N=1 float image in [0, 1] to H x W x C uint8, in place (``x`` is consumed)."""
+    return x[0].mul_(255.0).round_().clamp_(0, 255).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
 
 
 def _check_format(lr_format: str, quality: int | None) -> None:
@@ -99,12 +115,12 @@ class Encoder:
         prepared = imageio.prepare_image(image)
         net = self._cache.get(spec)
         x = pad_to_multiple(_to_tensor(prepared.rgb, self.device), scale)
-        with torch.inference_mode():
-            y = downscale(net, x, tile=self.tile, overlap=DEFAULT_OVERLAP)
+        with torch.inference_mode(), _exact_math(self.device):
+            lr = _to_uint8(downscale(net, x, tile=self.tile, overlap=DEFAULT_OVERLAP))
         alpha = None
         if prepared.alpha is not None:
             alpha = imageio.encode_plane(Image.fromarray(prepared.alpha), "png", None)
-        return Analysis(spec=spec, image=prepared, lr=_to_uint8(y), alpha_png=alpha)
+        return Analysis(spec=spec, image=prepared, lr=lr, alpha_png=alpha)
 
     @staticmethod
     def package(
@@ -116,7 +132,7 @@ class Encoder:
     ) -> bytes:
         """Encode the LR of an :meth:`analyze` result and wrap it in the container (cheap; no network)."""
         _check_format(lr_format, quality)
-        quality = None if lr_format == "png" else quality
+        quality = None if lr_format == "png" else (imageio.DEFAULT_QUALITY if quality is None else quality)
         spec, prepared = analysis.spec, analysis.image
         h, w = prepared.rgb.shape[:2]
         header = Header(
@@ -233,9 +249,9 @@ class Decoder:
         net = self._cache.get(spec)
         y = _to_tensor(lr, self.device)
         z = sample_z((1, net.latent_channels, *y.shape[-2:]), h.z_seed, h.z_temperature)
-        with torch.inference_mode():
+        with torch.inference_mode(), _exact_math(self.device):
             x_hat = upscale(net, y, z, tile=self.tile, overlap=DEFAULT_OVERLAP)
-        rgb = _to_uint8(x_hat[..., : h.height, : h.width])
+            rgb = _to_uint8(x_hat[..., : h.height, : h.width])
         return imageio.finish_image(rgb, alpha, h.mode, h.icc_profile, h.exif)
 
 

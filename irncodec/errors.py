@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from bitstream.errors import FormatError
 
-__all__ = ["BudgetError", "CodecError", "InputImageError", "PayloadError", "UnknownModelError", "WeightsError"]
+__all__ = [
+    "BudgetError",
+    "CodecError",
+    "DeviceError",
+    "InputImageError",
+    "PayloadError",
+    "UnknownModelError",
+    "WeightsError",
+]
 
 
 class CodecError(Exception):
@@ -29,3 +37,7 @@ class WeightsError(CodecError):
 
 class BudgetError(InputImageError):
     """No quality setting makes the file fit the requested byte budget."""
+
+
+class DeviceError(CodecError):
+    """The requested compute device does not exist on this machine."""

@@ -171,6 +171,9 @@ def write_atomic(path: str | Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -195,7 +198,9 @@ def save_image(im: Image.Image, path: str | Path, fmt: str | None = None, qualit
         params["exif"] = im.info["exif"]
     if pil_format in ("JPEG", "WEBP") and quality is not None:
         params["quality"] = quality
-    if pil_format == "JPEG" and im.mode in ("RGBA", "LA", "I;16"):
+    if pil_format == "JPEG" and im.mode == "I;16":
+        im = Image.fromarray((np.asarray(im, dtype=np.float64) / 257.0).round().astype(np.uint8))
+    elif pil_format == "JPEG" and im.mode in ("RGBA", "LA"):
         im = im.convert("RGB" if im.mode == "RGBA" else "L")
     buf = io.BytesIO()
     try:

@@ -38,7 +38,7 @@ def ssim(a: Tensor, b: Tensor, border: int = 0) -> float:
     """SSIM (Wang et al. 2004; 11x11 Gaussian window, sigma 1.5) averaged over channels, inputs in [0, 1]."""
     a, b = _crop(a.float(), border), _crop(b.float(), border)  # float32: ample for [0, 1] data
     c1, c2 = 0.01**2, 0.03**2
-    g = torch.exp(-((torch.arange(11, dtype=torch.float32) - 5.0) ** 2) / (2 * 1.5**2))
+    g = torch.exp(-((torch.arange(11, dtype=torch.float32, device=a.device) - 5.0) ** 2) / (2 * 1.5**2))
     g = g / g.sum()
     ch = a.shape[1]
     row = g.view(1, 1, 1, 11).expand(ch, 1, 1, 11).contiguous()

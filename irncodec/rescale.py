@@ -68,7 +68,7 @@ def sample_z(shape: tuple[int, ...], seed: int, temperature: float) -> Tensor:
 
 
 def map_tiles(
-    fn: Callable[[Tensor], Tensor],
+    fn: Callable[[Tensor, tuple[int, int, int, int]], Tensor],
     x: Tensor,
     unit_in: int,
     unit_out: int,
@@ -80,21 +80,24 @@ def map_tiles(
 
     Tile geometry is counted on a coarse grid: one coarse pixel is
     ``unit_in`` input pixels and ``unit_out`` output pixels. Each tile is
-    ``tile`` coarse pixels plus ``overlap`` of context on every side; only
-    its centre is kept, so the seams see the same context as the untiled pass.
-    ``tile <= 0`` runs ``fn`` once on the whole input.
+    ``tile`` coarse pixels plus ``overlap`` of context on every side, and
+    only its centre is kept. The network's receptive field is wider than the
+    overlap, so tiled pixels can differ slightly from an untiled pass (measured
+    well under one 8-bit level; the tests bound the PSNR change by 0.05 dB).
+    ``fn(piece, (top, bottom, left, right))`` also gets the piece's coarse-grid
+    bounds, so it can slice companion tensors. ``tile <= 0`` runs ``fn`` once.
     """
     n, _, h_in, w_in = x.shape
     gh, gw = h_in // unit_in, w_in // unit_in
     if tile <= 0 or (gh <= tile and gw <= tile):
-        return fn(x)
+        return fn(x, (0, gh, 0, gw))
     out = x.new_empty((n, out_channels, gh * unit_out, gw * unit_out))
     for top in range(0, gh, tile):
         for left in range(0, gw, tile):
             bottom, right = min(top + tile, gh), min(left + tile, gw)
             t0, l0 = max(top - overlap, 0), max(left - overlap, 0)
             t1, l1 = min(bottom + overlap, gh), min(right + overlap, gw)
-            piece = fn(x[:, :, t0 * unit_in : t1 * unit_in, l0 * unit_in : l1 * unit_in])
+            piece = fn(x[:, :, t0 * unit_in : t1 * unit_in, l0 * unit_in : l1 * unit_in], (t0, t1, l0, l1))
             out[:, :, top * unit_out : bottom * unit_out, left * unit_out : right * unit_out] = piece[
                 :,
                 :,
@@ -107,15 +110,20 @@ def map_tiles(
 def downscale(model: IRN, x: Tensor, tile: int = 0, overlap: int = 16) -> Tensor:
     """HR ``x`` (H, W multiples of the scale) to the quantized LR image."""
     s, c = model.scale, model.channels
-    y = map_tiles(lambda t: model(t)[:, :c], x, unit_in=s, unit_out=1, out_channels=c, tile=tile, overlap=overlap)
+    y = map_tiles(lambda t, _: model(t)[:, :c], x, unit_in=s, unit_out=1, out_channels=c, tile=tile, overlap=overlap)
     return quantize(y)
 
 
 def upscale(model: IRN, y: Tensor, z: Tensor, tile: int = 0, overlap: int = 16) -> Tensor:
-    """LR ``y`` and latent ``z`` (same H, W) to the HR image, clamped to [0, 1]."""
+    """LR ``y`` and latent ``z`` (same H, W; ``z`` may stay on the CPU) to the HR image, clamped to [0, 1].
+
+    ``y`` and ``z`` are joined tile by tile, so no full-size joint tensor is made.
+    """
     s, c = model.scale, model.channels
-    yz = torch.cat((y, z.to(device=y.device, dtype=y.dtype)), dim=1)
-    x_hat = map_tiles(
-        lambda t: model(t, rev=True), yz, unit_in=1, unit_out=s, out_channels=c, tile=tile, overlap=overlap
-    )
-    return x_hat.clamp(0.0, 1.0)
+
+    def invert(piece: Tensor, box: tuple[int, int, int, int]) -> Tensor:
+        t0, t1, l0, l1 = box
+        zt = z[:, :, t0:t1, l0:l1].to(device=piece.device, dtype=piece.dtype)
+        return model(torch.cat((piece, zt), dim=1), rev=True).clamp_(0.0, 1.0)
+
+    return map_tiles(invert, y, unit_in=1, unit_out=s, out_channels=c, tile=tile, overlap=overlap)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -147,7 +148,7 @@ def test_tiling_matches_untiled(tiny_models: dict) -> None:
 
 def test_map_tiles_covers_every_pixel() -> None:
     x = torch.rand(1, 2, 10, 14)
-    out = map_tiles(lambda t: t.repeat_interleave(2, -1).repeat_interleave(2, -2), x, 1, 2, 2, tile=3, overlap=1)
+    out = map_tiles(lambda t, _: t.repeat_interleave(2, -1).repeat_interleave(2, -2), x, 1, 2, 2, tile=3, overlap=1)
     torch.testing.assert_close(out, x.repeat_interleave(2, -1).repeat_interleave(2, -2))
 
 
@@ -222,3 +223,15 @@ def test_package_matches_encode(tiny_models: dict, photo: Image.Image) -> None:
     analysis = enc.analyze(photo, lr_format="webp")
     for q in (10, 90):
         assert enc.package(analysis, "webp", q, z_seed=3) == enc.encode(photo, lr_format="webp", quality=q, z_seed=3)
+
+
+def test_header_records_the_default_quality(tiny_models: dict, photo: Image.Image) -> None:
+    assert unpack(encode(photo, lr_format="jpeg", device="cpu")).header.lr_quality == 90
+
+
+def test_16_bit_output_as_jpeg_keeps_its_levels(tiny_models: dict, tmp_path: Path) -> None:
+    from irncodec.imageio import save_image
+
+    im = Image.fromarray(np.full((8, 8), 40000, dtype=np.uint16))
+    save_image(im, tmp_path / "g.jpg")
+    assert abs(int(np.asarray(Image.open(tmp_path / "g.jpg")).mean()) - round(40000 / 257)) <= 2

@@ -186,3 +186,44 @@ def test_batch_output_collisions_and_usage(tiny_models: dict, tmp_path: Path, ph
     assert res.exit_code == EXIT_BATCH and "would overwrite" in res.stderr
     res = runner.invoke(main, ["encode", str(tmp_path / "x.png"), str(tmp_path / "x.jpg"), "-o", "y.irn"])
     assert res.exit_code == 2
+
+
+def test_outputs_get_normal_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "f.irn", b"x")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "f.irn").stat().st_mode & 0o777 == 0o644
+
+
+def test_read_file_checks_the_size_first(tmp_path: Path) -> None:
+    from bitstream import LimitError, read_file
+
+    (tmp_path / "big.irn").write_bytes(bytes(1000))
+    with pytest.raises(LimitError):
+        read_file(tmp_path / "big.irn", Limits(max_file_bytes=999))
+    assert len(read_file(tmp_path / "big.irn")) == 1000
+
+
+def test_bad_device_is_a_typed_error(tiny_models: dict, photo: Image.Image) -> None:
+    from irncodec.errors import DeviceError
+
+    with pytest.raises(DeviceError):
+        Decoder(device="tpu:7")
+    with pytest.raises(DeviceError):
+        Decoder(device="cuda:99")
+
+
+def test_unexpected_errors_do_not_stop_a_batch(tmp_path: Path) -> None:
+    from irncodec.batch import Job, run_jobs
+
+    def flaky(job: Job, options: dict) -> dict:
+        if job.src.name == "b":
+            raise RuntimeError("CUDA out of memory")
+        return {}
+
+    jobs = [Job(tmp_path / n, tmp_path / (n + ".out")) for n in "abc"]
+    results = list(run_jobs(flaky, jobs, {}))
+    assert [r.kind for r in results] == ["ok", "internal", "ok"]
+    assert "RuntimeError" in results[1].message

@@ -29,6 +29,7 @@ def export_weights(src: str | Path, model_id: str, dest_dir: Path = WEIGHTS_DIR)
     torch.save(state, tmp)
     digest = sha256_file(tmp)
     dest = dest_dir / f"{model_id}-{digest[:8]}.pt"
+    os.chmod(tmp, 0o644)
     os.replace(tmp, dest)
     return dest, digest
 

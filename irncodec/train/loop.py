@@ -141,7 +141,7 @@ def irn_losses(model: IRN, x: Tensor, cfg: TrainConfig, z_gen: torch.Generator) 
         y_sent = jpeg_channel(y_sent, quality).to(y.dtype)
     elif cfg.lr_codec != "none":
         raise ValueError(f"unknown lr_codec {cfg.lr_codec!r}")
-    x_hat = model(torch.cat((y_sent, z_in.to(y.dtype)), dim=1), rev=True)
+    x_hat = model(torch.cat((y_sent, z_in.to(y.device, y.dtype)), dim=1), rev=True)
     l_back = (x_hat.float() - x).abs().sum() / x.shape[0] / n_hr
     total = cfg.lambda_forw * l_forw + cfg.lambda_back * l_back + cfg.lambda_z * l_z
     return {"loss": total, "forw": l_forw, "back": l_back, "z": l_z}
@@ -190,7 +190,10 @@ def evaluate_psnr(
 
 def _save_atomic(obj: dict, path: Path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(obj, tmp)
+    with open(tmp, "wb") as fh:
+        torch.save(obj, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
