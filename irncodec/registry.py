@@ -128,5 +128,8 @@ def load_model(spec: ModelSpec, device: str = "cpu") -> nn.Module:
     except Exception as exc:
         raise WeightsError(f"cannot read weight file {spec.path}: {exc}") from None
     model = build_model(spec.arch, spec.kwargs)
-    model.load_state_dict(state)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        raise WeightsError(f"weight file {spec.path} does not fit {spec.arch} {spec.kwargs}: {exc}") from None
     return model.to(device).eval()
