@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from irncodec import registry
 from irncodec.codec import Decoder, Encoder
 from irncodec.metrics import psnr, rgb_to_y, ssim, y_psnr
 from irncodec.registry import default_model, load_model
@@ -44,10 +45,19 @@ def _scores(x_hat: torch.Tensor, x: torch.Tensor, scale: int) -> dict[str, float
     }
 
 
-def evaluate(scale: int, dataset: Path, lr_format: str, quality: int | None, seeds: list[int]) -> dict:
+def evaluate(
+    scale: int, dataset: Path, lr_format: str, quality: int | None, seeds: list[int], temperature: float | None = None
+) -> dict:
+    """Scores of the default model for ``scale`` and ``lr_format`` on one test set, and of the references.
+
+    ``temperature`` overrides the model's own z temperature (written into each file's header).
+    """
     spec = default_model(scale, lr_format)
+    temperature = spec.temperature if temperature is None else temperature
     enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
     net = load_model(spec)
+    sr = next((m for m in registry.MODELS if m.kind == "sr-baseline" and m.default and m.scale == scale), None)
+    sr_net = load_model(sr) if sr is not None else None
     rows = []
     for path in list_images(dataset):
         rgb = load_rgb(path)
@@ -57,7 +67,14 @@ def evaluate(scale: int, dataset: Path, lr_format: str, quality: int | None, see
         per_seed = []
         for seed in seeds:
             t0 = time.perf_counter()
-            data = enc.encode(Image.fromarray(rgb), scale=scale, lr_format=lr_format, quality=quality, z_seed=seed)
+            data = enc.encode(
+                Image.fromarray(rgb),
+                scale=scale,
+                lr_format=lr_format,
+                quality=quality,
+                z_seed=seed,
+                z_temperature=temperature,
+            )
             t1 = time.perf_counter()
             out = np.asarray(dec.decode(data).convert("RGB"))
             t2 = time.perf_counter()
@@ -74,8 +91,10 @@ def evaluate(scale: int, dataset: Path, lr_format: str, quality: int | None, see
             y_bic = quantize(bicubic_down(x, scale))
             up = F.interpolate(y_bic, scale_factor=scale, mode="bicubic").clamp(0, 1)
             row.update({f"bicubic/{k}": v for k, v in _scores(up, x, scale).items()})
-            z = sample_z((1, net.latent_channels, *y_bic.shape[-2:]), seeds[0], spec.temperature)
+            z = sample_z((1, net.latent_channels, *y_bic.shape[-2:]), seeds[0], temperature)
             row.update({f"irn-on-bicubic-lr/{k}": v for k, v in _scores(upscale(net, y_bic, z), x, scale).items()})
+            if sr_net is not None:
+                row.update({f"sr/{k}": v for k, v in _scores(sr_net(y_bic).clamp(0, 1), x, scale).items()})
         rows.append(row)
     keys = [k for k in rows[0] if k != "image"]
     return {
@@ -84,7 +103,8 @@ def evaluate(scale: int, dataset: Path, lr_format: str, quality: int | None, see
         "scale": scale,
         "lr_format": lr_format,
         "quality": quality,
-        "temperature": spec.temperature,
+        "temperature": temperature,
+        "sr_baseline": None if sr is None else f"{sr.id}@{sr.hash_prefix}",
         "seeds": seeds,
         "mean": {k: float(np.mean([r[k] for r in rows])) for k in keys},
         "images": rows,
@@ -99,30 +119,34 @@ def main() -> None:
     parser.add_argument("--lr-format", action="append", help="png, jpeg, webp (default png)")
     parser.add_argument("--quality", type=int, default=90)
     parser.add_argument("--seeds", type=int, default=1, help="z seeds to average over")
+    parser.add_argument("--temperature", type=float, action="append", help="z temperatures (default: the model's)")
     parser.add_argument("--out", type=Path, help="folder for results JSON and a markdown table")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     results = []
     lines = [
-        "| model | data | LR | bpp | PSNR-RGB | Y-PSNR | SSIM-Y | bicubic Y-PSNR | IRN on bicubic LR, Y-PSNR |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| model | data | LR | T | bpp | PSNR-RGB | Y-PSNR | SSIM-Y | bicubic Y-PSNR | IRN on bicubic LR, Y-PSNR "
+        "| SR baseline on bicubic LR, Y-PSNR |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for scale in args.scale or [2, 4]:
         for name in args.dataset or ["Set5", "Set14"]:
             for fmt in args.lr_format or ["png"]:
-                q = None if fmt == "png" else args.quality
-                r = evaluate(scale, args.data / name, fmt, q, list(range(args.seeds)))
-                m = r["mean"]
-                lr_name = fmt if q is None else f"{fmt} q{q}"
-                line = (
-                    f"| {r['model']} | {name} x{scale} | {lr_name} | {m['bpp']:.3f} | {m['psnr-rgb']:.2f} | "
-                    f"{m['psnr-y']:.2f} | {m['ssim-y']:.4f} | {m['bicubic/psnr-y']:.2f} | "
-                    f"{m['irn-on-bicubic-lr/psnr-y']:.2f} |"
-                )
-                print(line, flush=True)
-                lines.append(line)
-                results.append(r)
+                for temperature in args.temperature or [None]:
+                    q = None if fmt == "png" else args.quality
+                    r = evaluate(scale, args.data / name, fmt, q, list(range(args.seeds)), temperature)
+                    m = r["mean"]
+                    lr_name = fmt if q is None else f"{fmt} q{q}"
+                    sr_y = f"{m['sr/psnr-y']:.2f}" if "sr/psnr-y" in m else "n/a"
+                    line = (
+                        f"| {r['model']} | {name} x{scale} | {lr_name} | {r['temperature']:g} | {m['bpp']:.3f} | "
+                        f"{m['psnr-rgb']:.2f} | {m['psnr-y']:.2f} | {m['ssim-y']:.4f} | {m['bicubic/psnr-y']:.2f} | "
+                        f"{m['irn-on-bicubic-lr/psnr-y']:.2f} | {sr_y} |"
+                    )
+                    print(line, flush=True)
+                    lines.append(line)
+                    results.append(r)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "evaluate.json").write_text(json.dumps(results, indent=1))
