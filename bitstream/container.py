@@ -28,6 +28,7 @@ from bitstream.errors import (
 __all__ = [
     "CHECKSUM_BYTES",
     "FORMAT_VERSION",
+    "HEADER_KEYS",
     "LR_FORMATS",
     "MAGIC",
     "MODES",
@@ -50,6 +51,21 @@ LR_FORMATS = ("png", "jpeg", "webp")
 MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "I;16", "I", "F", "CMYK")
 SCALES = (2, 4, 8)
 SECTION_NAMES = ("lr", "alpha")
+HEADER_KEYS = (
+    "scale",
+    "model",
+    "model_hash",
+    "width",
+    "height",
+    "mode",
+    "lr_format",
+    "lr_quality",
+    "z_seed",
+    "z_temperature",
+    "sections",
+    "icc",
+    "exif",
+)  # the version-1 keys; FORMAT.md documents each
 _MAX_SEED = 2**63 - 1
 
 
@@ -286,23 +302,12 @@ def unpack(data: bytes, limits: Limits | None = None) -> IrnFile:
         raise HeaderError(f"{len(body) - offset} bytes between the sections and the checksum")
     if "lr" not in parts:
         raise HeaderError("the file has no LR section")
-    known = {
-        "scale",
-        "model",
-        "model_hash",
-        "width",
-        "height",
-        "mode",
-        "lr_format",
-        "lr_quality",
-        "z_seed",
-        "z_temperature",
-        "icc",
-        "exif",
-        "sections",
-    }
+
     return IrnFile(
-        header=header, lr=parts["lr"], alpha=parts.get("alpha"), extra={k: v for k, v in meta.items() if k not in known}
+        header=header,
+        lr=parts["lr"],
+        alpha=parts.get("alpha"),
+        extra={k: v for k, v in meta.items() if k not in HEADER_KEYS},
     )
 
 

@@ -25,12 +25,11 @@ def make_tiny_irn(scale: int, seed: int = 0) -> IRN:
     return net.eval()
 
 
-@pytest.fixture
-def tiny_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[int, registry.ModelSpec]:
-    """Register tiny random x2 and x4 models (and only those) for the test."""
+def tiny_specs(folder: Path) -> dict[int, registry.ModelSpec]:
+    """Write tiny random x2 and x4 weight files into ``folder`` and return their registry entries."""
     specs = {}
     for scale in (2, 4):
-        path = tmp_path / f"tiny-x{scale}.pt"
+        path = folder / f"tiny-x{scale}.pt"
         torch.save(make_tiny_irn(scale, seed=scale).state_dict(), path)
         specs[scale] = registry.ModelSpec(
             id=f"tiny-x{scale}",
@@ -40,6 +39,13 @@ def tiny_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[int, re
             sha256=registry.sha256_file(path),
             temperature=0.5,
         )
+    return specs
+
+
+@pytest.fixture
+def tiny_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[int, registry.ModelSpec]:
+    """Register tiny random x2 and x4 models (and only those) for the test."""
+    specs = tiny_specs(tmp_path)
     monkeypatch.setattr(registry, "MODELS", tuple(specs.values()))
     return specs
 

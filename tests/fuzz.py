@@ -29,7 +29,7 @@ from bitstream.container import CHECKSUM_BYTES, PREAMBLE
 from irncodec import registry
 from irncodec.codec import Decoder, Encoder
 from irncodec.errors import CodecError
-from tests.conftest import TINY, make_tiny_irn
+from tests.conftest import tiny_specs
 from tests.test_bitstream import _forge
 
 VALUES = [
@@ -76,21 +76,7 @@ def _alarm(signum: int, frame: object) -> None:
 
 
 def _register_tiny(folder: Path) -> None:
-    specs = []
-    for scale in (2, 4):
-        path = folder / f"tiny-x{scale}.pt"
-        torch.save(make_tiny_irn(scale, seed=scale).state_dict(), path)
-        specs.append(
-            registry.ModelSpec(
-                id=f"tiny-x{scale}",
-                arch="irn",
-                kwargs={"scale": scale, **TINY},
-                weights=str(path),
-                sha256=registry.sha256_file(path),
-                temperature=0.5,
-            )
-        )
-    registry.MODELS = tuple(specs)
+    registry.MODELS = tuple(tiny_specs(folder).values())
 
 
 def _seeds() -> list[bytes]:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from bitstream import FormatError, Limits, pack, unpack
-from bitstream.container import with_header
+from bitstream.container import HEADER_KEYS, with_header
 from irncodec.cli import EXIT_BAD_INPUT, EXIT_BATCH, main
 from irncodec.codec import Decoder, encode
 from irncodec.errors import CodecError, InputImageError
@@ -56,23 +56,7 @@ def _mutate_header(data: bytes, key: str, value: object) -> bytes:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    key=st.sampled_from(
-        [
-            "scale",
-            "model",
-            "model_hash",
-            "width",
-            "height",
-            "mode",
-            "lr_format",
-            "lr_quality",
-            "z_seed",
-            "z_temperature",
-            "sections",
-            "icc",
-            "exif",
-        ]
-    ),
+    key=st.sampled_from(HEADER_KEYS),
     value=st.one_of(
         st.none(),
         st.booleans(),
