@@ -33,7 +33,7 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "test"
 
 
 def _tensor(rgb: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255.0
+    return torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float() / 255.0
 
 
 def _scores(x_hat: torch.Tensor, x: torch.Tensor, scale: int) -> dict[str, float]:

@@ -63,7 +63,44 @@ class ModelSpec:
 
 
 MODELS: tuple[ModelSpec, ...] = (
-    # @@MODELS@@
+    # The codec's models. Trained on CBSD432 with `irncodec train --recipe fast` (README, docs/training-logs).
+    ModelSpec(
+        id="irn-x2",
+        arch="irn",
+        kwargs={"scale": 2, "blocks": 8, "growth": 16},
+        weights="irn-x2-ca4669d8.pt",
+        sha256="ca4669d83524d41d5fb9faa84d37d9a9027789c9b862828b77e8e483b7e80545",
+        notes="growth 16, 0.51M params; z = 0; 3000 steps of 16x64x64, 1.35 h",
+    ),
+    ModelSpec(
+        id="irn-x4",
+        arch="irn",
+        kwargs={"scale": 4, "blocks": 8, "growth": 16},
+        weights="irn-x4-95ea70d4.pt",
+        sha256="95ea70d44e1f9899100b1f4cb57b971695d7499416f890b59d2de87bc138dcef",
+        notes="growth 16, 1.53M params; z = 0; level 1 from x2; 2400 steps of 8x96x96, 1.55 h",
+    ),
+    # Benchmark baselines (never used by the codec): EDSR-style SR from a bicubic LR, same training data.
+    ModelSpec(
+        id="sr-edsr-x2",
+        arch="edsr",
+        kwargs={"scale": 2, "features": 64, "blocks": 6},
+        weights="sr-edsr-x2-7a49ac3f.pt",
+        sha256="7a49ac3f8163c7a188a3df4db8cfc24614cb478f7182c4ec9f8b6836968b9fcd",
+        kind="sr-baseline",
+        lr_formats=(),
+        notes="0.63M params; 6000 steps of 16x64x64, 0.29 h",
+    ),
+    ModelSpec(
+        id="sr-edsr-x4",
+        arch="edsr",
+        kwargs={"scale": 4, "features": 64, "blocks": 12},
+        weights="sr-edsr-x4-966a01e0.pt",
+        sha256="966a01e0a8e483416653d3111483415d198619b8d7a3296a2dbe9b4262c7bb19",
+        kind="sr-baseline",
+        lr_formats=(),
+        notes="1.22M params; 4800 steps of 8x96x96, 0.25 h",
+    ),
 )
 
 

@@ -21,8 +21,8 @@ from irncodec.metrics import psnr
 SET5 = Path(__file__).resolve().parents[2] / "shared" / "data" / "test" / "Set5"
 # model id -> (Set5 image, RGB PSNR floor in dB, PNG LR, z at the model's temperature, seed 0)
 FLOORS = {
-    "irn-x2": ("head.png", 0.0),
-    "irn-x4": ("head.png", 0.0),
+    "irn-x2": ("head.png", 33.2),  # measured 33.42
+    "irn-x4": ("head.png", 29.8),  # measured 30.04
 }
 
 
@@ -44,11 +44,14 @@ def _psnr(a: Image.Image, b: Image.Image) -> float:
 def test_every_shipped_model_has_a_floor_and_a_valid_file() -> None:
     assert {m.scale for m in registry.MODELS if m.default} >= {2, 4}
     for spec in registry.MODELS:
-        assert spec.id in FLOORS, f"{spec.id} has no quality floor in this test"
         assert registry.sha256_file(spec.path) == spec.sha256
+        if spec.kind == "codec":
+            assert spec.id in FLOORS, f"{spec.id} has no quality floor in this test"
 
 
-@pytest.mark.parametrize("spec", registry.MODELS, ids=lambda s: f"{s.id}@{s.hash_prefix}")
+@pytest.mark.parametrize(
+    "spec", [m for m in registry.MODELS if m.kind == "codec"], ids=lambda s: f"{s.id}@{s.hash_prefix}"
+)
 def test_quality_floor(spec: registry.ModelSpec) -> None:
     name, floor = FLOORS[spec.id]
     im = _image(name)
@@ -60,9 +63,9 @@ def test_quality_floor(spec: registry.ModelSpec) -> None:
 
 def test_tiled_decode_matches_untiled_on_real_weights() -> None:
     spec = registry.default_model(2)
-    im = _image("baby.png")
-    data = Encoder(device="cpu", tile=64).encode(im, model=spec.id)
-    tiled = Decoder(device="cpu", tile=64).decode(data)
+    im = _image("bird.png")
+    data = Encoder(device="cpu", tile=48).encode(im, model=spec.id)
+    tiled = Decoder(device="cpu", tile=48).decode(data)
     whole = Decoder(device="cpu", tile=0).decode(data)
     whole_enc = Decoder(device="cpu", tile=0).decode(Encoder(device="cpu", tile=0).encode(im, model=spec.id))
     assert abs(_psnr(tiled, im) - _psnr(whole, im)) < 0.05
