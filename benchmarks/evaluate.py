@@ -56,7 +56,7 @@ def evaluate(
     temperature = spec.temperature if temperature is None else temperature
     enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
     net = load_model(spec)
-    sr = next((m for m in registry.MODELS if m.kind == "sr-baseline" and m.default and m.scale == scale), None)
+    sr = registry.sr_baseline(scale)
     sr_net = load_model(sr) if sr is not None else None
     rows = []
     for path in list_images(dataset):

@@ -35,16 +35,12 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "test"
 METRICS = ("bpp", "psnr-rgb", "ssim-rgb", "encoding_time", "decoding_time")
 
 
-def sr_baseline(scale: int) -> registry.ModelSpec | None:
-    return next((m for m in registry.MODELS if m.kind == "sr-baseline" and m.default and m.scale == scale), None)
-
-
 def build_methods(scale: int, lr_formats: list[str], enc: Encoder, dec: Decoder) -> tuple[list[Method], list[str]]:
     """The scale-dependent methods, and warnings for families that could not be built."""
     methods: list[Method] = [Irncodec(scale, f, enc, dec) for f in lr_formats]
     methods += [BicubicLR(scale, f) for f in lr_formats]
     warnings = []
-    sr = sr_baseline(scale)
+    sr = registry.sr_baseline(scale)
     if sr is None:
         warnings.append(f"no SR baseline registered for x{scale}: the bicubic+SR family is missing")
     else:

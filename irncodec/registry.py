@@ -28,6 +28,7 @@ __all__ = [
     "installed_models",
     "load_model",
     "sha256_file",
+    "sr_baseline",
 ]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -127,6 +128,11 @@ def default_model(scale: int, lr_format: str = "png") -> ModelSpec:
     raise UnknownModelError(
         f"no installed model for scale {scale} and {lr_format} LR; installed: {', '.join(installed_models()) or 'none'}"
     )
+
+
+def sr_baseline(scale: int) -> ModelSpec | None:
+    """The default SR baseline for ``scale`` (benchmarks only), or None if none is installed."""
+    return next((m for m in MODELS if m.kind == "sr-baseline" and m.default and m.scale == scale), None)
 
 
 def sha256_file(path: str | Path) -> str:
