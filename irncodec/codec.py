@@ -56,14 +56,15 @@ def _exact_math(device: torch.device) -> contextlib.AbstractContextManager:
 class _ModelCache:
     """Loaded networks keyed by (id, sha256): a server loads each model once."""
 
-    def __init__(self, device: torch.device) -> None:
+    def __init__(self, device: torch.device, memory_format: torch.memory_format = torch.contiguous_format) -> None:
         self.device = device
+        self.memory_format = memory_format
         self._models: dict[tuple[str, str], torch.nn.Module] = {}
 
     def get(self, spec: ModelSpec) -> torch.nn.Module:
         key = (spec.id, spec.sha256)
         if key not in self._models:
-            self._models[key] = load_model(spec, device=str(self.device))
+            self._models[key] = load_model(spec, device=str(self.device)).to(memory_format=self.memory_format)
         return self._models[key]
 
 
@@ -222,7 +223,8 @@ class Decoder:
         self.device = resolve_device(device)
         self.tile = tile
         self.limits = limits or Limits()
-        self._cache = _ModelCache(self.device)
+        # The inverse runs 1.7x faster channels-last on the CPU (benchmarks/speed.py); the forward does not.
+        self._cache = _ModelCache(self.device, torch.channels_last)
 
     def parse(self, data: bytes) -> IrnFile:
         """Parse and validate the container (no pixels decoded)."""

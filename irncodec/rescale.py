@@ -124,6 +124,7 @@ def upscale(model: IRN, y: Tensor, z: Tensor, tile: int = 0, overlap: int = 16) 
     def invert(piece: Tensor, box: tuple[int, int, int, int]) -> Tensor:
         t0, t1, l0, l1 = box
         zt = z[:, :, t0:t1, l0:l1].to(device=piece.device, dtype=piece.dtype)
-        return model(torch.cat((piece, zt), dim=1), rev=True).clamp_(0.0, 1.0)
+        joint = torch.cat((piece, zt), dim=1).contiguous(memory_format=torch.channels_last)
+        return model(joint, rev=True).clamp_(0.0, 1.0)
 
     return map_tiles(invert, y, unit_in=1, unit_out=s, out_channels=c, tile=tile, overlap=overlap)
