@@ -17,7 +17,10 @@ import csv
 import json
 import math
 import sys
+import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -35,17 +38,79 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "test"
 METRICS = ("bpp", "psnr-rgb", "ssim-rgb", "encoding_time", "decoding_time")
 
 
-def build_methods(scale: int, lr_formats: list[str], enc: Encoder, dec: Decoder) -> tuple[list[Method], list[str]]:
-    """The scale-dependent methods, and warnings for families that could not be built."""
-    methods: list[Method] = [Irncodec(scale, f, enc, dec) for f in lr_formats]
-    methods += [BicubicLR(scale, f) for f in lr_formats]
+@dataclass(frozen=True)
+class Setup:
+    """What one benchmark run compares; picklable, so each worker process builds its own methods."""
+
+    scales: tuple[int, ...]
+    lr_formats: tuple[str, ...]
+    full_formats: tuple[str, ...]
+    qualities: tuple[int, ...]  # LR codec sweep
+    full_qualities: tuple[int, ...]  # full-resolution codec sweep
+    stock: tuple[str, ...] = ("jpeg",)  # LR codecs through which the lossless-trained IRN is also sent
+
+
+def build_methods(setup: Setup) -> tuple[list[tuple[int | None, Method]], list[str]]:
+    """(scale, method) pairs (scale None: full resolution, scored at every scale), and warnings."""
+    enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
+    pairs: list[tuple[int | None, Method]] = [(None, FullResolution(f)) for f in setup.full_formats]
     warnings = []
-    sr = registry.sr_baseline(scale)
-    if sr is None:
-        warnings.append(f"no SR baseline registered for x{scale}: the bicubic+SR family is missing")
-    else:
-        methods += [BicubicLR(scale, f, sr) for f in lr_formats]
-    return methods, warnings
+    for scale in setup.scales:
+        methods: list[Method] = [Irncodec(scale, f, enc, dec) for f in setup.lr_formats]
+        lossless = registry.default_model(scale, "png")
+        methods += [
+            Irncodec(scale, f, enc, dec, model=lossless.id, name=f"stock-irn-{f}", family="stock-irn")
+            for f in setup.stock
+            if f in setup.lr_formats and registry.default_model(scale, f).id != lossless.id
+        ]
+        methods += [BicubicLR(scale, f) for f in setup.lr_formats]
+        sr = registry.sr_baseline(scale)
+        if sr is None:
+            warnings.append(f"no SR baseline registered for x{scale}: the bicubic+SR family is missing")
+        else:
+            methods += [BicubicLR(scale, f, sr) for f in setup.lr_formats]
+        pairs += [(scale, m) for m in methods]
+    return pairs, warnings
+
+
+_WORKER: dict[str, list[tuple[int | None, Method]]] = {}
+
+
+def _init_worker(setup: Setup, threads: int) -> None:
+    torch.set_num_threads(threads)
+    _WORKER["methods"] = build_methods(setup)[0]
+
+
+def measure_image(setup: Setup, dataset: str, path: Path) -> list[dict]:
+    """Every method at every operating point on one image: one row per (method, quality, scale)."""
+    methods = _WORKER["methods"]
+    rgb = load_rgb(path)
+    x = _tensor(rgb)
+    rows = []
+    for s, method in methods:
+        qualities = setup.full_qualities if s is None else setup.qualities
+        for p in method.sweep(rgb, qualities):
+            x_hat = _tensor(p.x_hat)
+            base = {
+                "dataset": dataset,
+                "image": path.name,
+                "method": method.name,
+                "family": method.family,
+                "lr_format": method.lr_format or "",
+                "quality": p.quality,
+                "bytes": p.nbytes,
+                "bpp": p.nbytes * 8 / (rgb.shape[0] * rgb.shape[1]),
+                "psnr-rgb": psnr(x_hat, x),
+                "ssim-rgb": ssim(x_hat, x),
+                "encoding_time": p.encoding_time,
+                "decoding_time": p.decoding_time,
+            }
+            rows += [{**base, "scale": scale} for scale in ([s] if s is not None else setup.scales)]
+    return rows
+
+
+def _measure_task(task: tuple[Setup, str, Path]) -> list[dict]:
+    return measure_image(*task)
 
 
 def _tensor(rgb: np.ndarray) -> torch.Tensor:
@@ -64,32 +129,52 @@ def _curve(rows: list[dict]) -> dict[str, list]:
     return out
 
 
-def _plot(path: Path, title: str, curves: dict[str, dict], descriptions: dict[str, str]) -> None:
+_COLOURS = {"png": "0.35", "jpeg": "tab:blue", "webp": "tab:green", "avif": "tab:purple"}
+_STYLES = {"irncodec": "-o", "stock-irn": "-v", "bicubic": ":s", "bicubic+sr": "--^", "full-resolution": "-.x"}
+
+
+def _plot(path: Path, title: str, curves: dict[str, dict]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
-    styles = {"irncodec": "-o", "bicubic": ":s", "bicubic+sr": "--^", "full-resolution": "-.x"}
     for name, c in sorted(curves.items()):
+        codec = c["lr_format"] or name.split("-")[0]
         ax.plot(
             c["bpp"],
             c["psnr-rgb"],
-            styles.get(c["family"], "-"),
+            _STYLES.get(c["family"], "-"),
+            color=_COLOURS.get(codec),
+            alpha=0.55 if c["family"] == "stock-irn" else 1.0,
             label=name,
             markersize=4,
-            linewidth=2.2 if c["family"] == "irncodec" else 1.2,
+            linewidth=2.4 if c["family"] == "irncodec" else 1.2,
         )
     ax.set_xlabel("bits per HR pixel (bytes on disk)")
     ax.set_ylabel("PSNR RGB (dB)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.set_xlim(0, min(4.0, max(max(c["bpp"]) for c in curves.values()) * 1.05))
-    ax.legend(fontsize=7, ncol=2)
+    ax.set_xlim(0, min(2.5, max(max(c["bpp"]) for c in curves.values()) * 1.05))
+    lossy = [v for c in curves.values() if len(c["bpp"]) > 1 for v in c["psnr-rgb"]]
+    if lossy:
+        ax.set_ylim(min(lossy) - 0.5, max(v for c in curves.values() for v in c["psnr-rgb"]) + 0.5)
+    ax.legend(fontsize=7, ncol=2, loc="lower right")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def _comparable(method: dict, baseline: dict) -> bool:
+    """irncodec is compared with full-resolution codecs, and with other downscalers through its own LR codec."""
+    if baseline["family"] == "irncodec":
+        return False
+    return baseline["family"] == "full-resolution" or baseline["lr_format"] == method["lr_format"]
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(q) for q in text.split(","))
 
 
 def main() -> None:
@@ -99,74 +184,66 @@ def main() -> None:
     parser.add_argument("--scale", type=int, action="append", help="2 and/or 4 (default both)")
     parser.add_argument("--lr-format", action="append", help="LR formats (default png, jpeg, webp)")
     parser.add_argument("--full-format", action="append", help="full-resolution codecs (default jpeg, webp, avif)")
-    parser.add_argument("--qualities", default="30,50,70,80,90,95", help="quality sweep of the lossy codecs")
+    parser.add_argument("--qualities", default="30,50,75,90,95", help="quality sweep of the LR codecs")
+    parser.add_argument(
+        "--full-qualities", default="5,10,20,30,50,70,85,95", help="quality sweep of the full-resolution codecs"
+    )
+    parser.add_argument(
+        "--stock", default="jpeg", help="LR codecs to send the lossless-trained IRN through too ('' for none)"
+    )
     parser.add_argument("--limit", type=int, help="first N images of each set (a quick subset)")
     parser.add_argument("--out", type=Path, default=Path("results/rd"))
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes, one image at a time each")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per worker")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    qualities = [int(q) for q in args.qualities.split(",")]
-    scales = args.scale or [2, 4]
+    setup = Setup(
+        scales=tuple(args.scale or [2, 4]),
+        lr_formats=tuple(args.lr_format or ["png", "jpeg", "webp"]),
+        full_formats=tuple(args.full_format or ["jpeg", "webp", "avif"]),
+        qualities=_ints(args.qualities),
+        full_qualities=_ints(args.full_qualities),
+        stock=tuple(f for f in args.stock.split(",") if f),
+    )
     datasets = args.dataset or ["BSD68", "Set14"]
-    lr_formats = args.lr_format or ["png", "jpeg", "webp"]
-    full = [FullResolution(f) for f in args.full_format or ["jpeg", "webp", "avif"]]
-    enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
-    per_scale: dict[int, list[Method]] = {}
-    warnings: list[str] = []
-    for s in scales:
-        per_scale[s], w = build_methods(s, lr_formats, enc, dec)
-        warnings += w
+    methods, warnings = build_methods(setup)
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
+    descriptions = {m.name: m.description for _, m in methods}
 
     images = {d: list_images(args.data / d)[: args.limit] for d in datasets}
-    warm = load_rgb(next(iter(images.values()))[0])[:64, :64]
-    for method in full + [m for ms in per_scale.values() for m in ms]:
-        method.sweep(warm, qualities[:1])  # load models and caches before anything is timed
-    rows: list[dict] = []
-    total = sum(len(v) for v in images.values())
-    with click.progressbar(length=total, label="rd benchmark", file=sys.stderr) as bar:
-        for dataset, paths in images.items():
-            for path in paths:
-                rgb = load_rgb(path)
-                x = _tensor(rgb)
-                runs = [(None, m) for m in full] + [(s, m) for s in scales for m in per_scale[s]]
-                for s, method in runs:
-                    for p in method.sweep(rgb, qualities):
-                        x_hat = _tensor(p.x_hat)
-                        base = {
-                            "dataset": dataset,
-                            "image": path.name,
-                            "method": method.name,
-                            "family": method.family,
-                            "quality": p.quality,
-                            "bytes": p.nbytes,
-                        }
-                        for scale in [s] if s is not None else scales:
-                            rows.append(
-                                {
-                                    **base,
-                                    "scale": scale,
-                                    "bpp": p.nbytes * 8 / (rgb.shape[0] * rgb.shape[1]),
-                                    "psnr-rgb": psnr(x_hat, x),
-                                    "ssim-rgb": ssim(x_hat, x),
-                                    "encoding_time": p.encoding_time,
-                                    "decoding_time": p.decoding_time,
-                                }
-                            )
-                bar.update(1)
-
+    tasks = [(setup, d, p) for d, paths in images.items() for p in paths]
     args.out.mkdir(parents=True, exist_ok=True)
-    with open(args.out / "per_image.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    descriptions = {m.name: m.description for ms in per_scale.values() for m in ms} | {
-        m.name: m.description for m in full
-    }
+    rows: list[dict] = []
+    t_start = time.perf_counter()
+    with (
+        open(args.out / "per_image.csv", "w", newline="") as fh,
+        click.progressbar(length=len(tasks), label="rd benchmark", file=sys.stderr) as bar,
+    ):
+        writer: csv.DictWriter | None = None
+
+        def collect(new: list[dict]) -> None:
+            nonlocal writer
+            if writer is None:
+                writer = csv.DictWriter(fh, fieldnames=list(new[0]))
+                writer.writeheader()
+            writer.writerows(new)
+            fh.flush()  # a killed run keeps every finished image
+            rows.extend(new)
+            bar.update(1)
+
+        if args.jobs <= 1:
+            _init_worker(setup, args.threads)
+            for task in tasks:
+                collect(_measure_task(task))
+        else:
+            with ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(setup, args.threads)) as pool:
+                for new in pool.map(_measure_task, tasks):
+                    collect(new)
+    elapsed = time.perf_counter() - t_start
+
     bd_rows = []
     for dataset in datasets:
-        for scale in scales:
+        for scale in setup.scales:
             group = [r for r in rows if r["dataset"] == dataset and r["scale"] == scale]
             curves = {}
             folder = args.out / f"{dataset}-x{scale}"
@@ -174,7 +251,7 @@ def main() -> None:
             for name in sorted({r["method"] for r in group}):
                 sel = [r for r in group if r["method"] == name]
                 c = _curve(sel)
-                curves[name] = {**c, "family": sel[0]["family"]}
+                curves[name] = {**c, "family": sel[0]["family"], "lr_format": sel[0]["lr_format"]}
                 (folder / f"{name}.json").write_text(
                     json.dumps(
                         {
@@ -189,16 +266,13 @@ def main() -> None:
                 args.out / f"{dataset}-x{scale}.png",
                 f"{dataset}, x{scale} (irncodec and downscaling at x{scale})",
                 curves,
-                descriptions,
             )
             for name, c in curves.items():
                 if c["family"] != "irncodec" or len(c["bpp"]) < 4:
                     continue
                 for ref, rc in curves.items():
-                    if rc["family"] == "irncodec" or len(rc["bpp"]) < 4:
+                    if len(rc["bpp"]) < 4 or not _comparable(c, rc):
                         continue
-                    if rc["family"] != "full-resolution" and ref.split("-")[1] != name.split("-")[1]:
-                        continue  # downscaling baselines are compared with the same LR codec
                     bd_rows.append(
                         {
                             "dataset": dataset,
@@ -222,7 +296,7 @@ def main() -> None:
     ]
     lossless = ["", "| data | scale | method | bpp | PSNR-RGB | SSIM |", "|---|---|---|---|---|---|"]
     for dataset in datasets:
-        for scale in scales:
+        for scale in setup.scales:
             for name in sorted({r["method"] for r in rows if r["quality"] is None}):
                 sel = [r for r in rows if r["dataset"] == dataset and r["scale"] == scale and r["method"] == name]
                 if sel:
@@ -231,7 +305,12 @@ def main() -> None:
                         f"{np.mean([r['psnr-rgb'] for r in sel]):.2f} | "
                         f"{np.mean([r['ssim-rgb'] for r in sel]):.4f} |"
                     )
-    text = "\n".join(lines + lossless + [""] + [f"warning: {w}" for w in warnings]) + "\n"
+    footer = [
+        "",
+        f"{len(tasks)} images, scales {', '.join(f'x{s}' for s in setup.scales)}, {elapsed / 60:.1f} min "
+        f"with {args.jobs} job(s) x {args.threads} thread(s)",
+    ]
+    text = "\n".join(lines + lossless + footer + [f"warning: {w}" for w in warnings]) + "\n"
     (args.out / "bd.md").write_text(text)
     click.echo(text)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -28,7 +29,10 @@ def tiny_sr(tiny_models: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         sha256=registry.sha256_file(path),
         kind="sr-baseline",
     )
-    monkeypatch.setattr(registry, "MODELS", (*registry.MODELS, spec))
+    # A lossless model for PNG and a "compression-aware" one for lossy LRs, as the shipped registry has.
+    lossless = dataclasses.replace(tiny_models[2], lr_formats=("png",))
+    aware = dataclasses.replace(tiny_models[2], id="tiny-x2-lossy", lr_formats=("jpeg", "webp"))
+    monkeypatch.setattr(registry, "MODELS", (lossless, aware, spec))
 
 
 def test_rd_benchmark_writes_every_output(tiny_sr: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,7 +59,9 @@ def test_rd_benchmark_writes_every_output(tiny_sr: None, tmp_path: Path, monkeyp
             "40,60,80,95",
             "--out",
             str(out),
-            "--threads",
+            "--full-qualities",
+            "10,40,70,95",
+            "--jobs",
             "1",
         ],
     )
@@ -63,7 +69,7 @@ def test_rd_benchmark_writes_every_output(tiny_sr: None, tmp_path: Path, monkeyp
     with open(out / "per_image.csv") as fh:
         rows = list(csv.DictReader(fh))
     families = {r["family"] for r in rows}
-    assert families == {"irncodec", "bicubic", "bicubic+sr", "full-resolution"}
+    assert families == {"irncodec", "stock-irn", "bicubic", "bicubic+sr", "full-resolution"}
     irn = [r for r in rows if r["method"] == "irncodec-png"]
     assert len(irn) == 1 and int(irn[0]["bytes"]) > 0
     result = json.loads((out / "Tiny-x2" / "irncodec-jpeg.json").read_text())
@@ -73,5 +79,7 @@ def test_rd_benchmark_writes_every_output(tiny_sr: None, tmp_path: Path, monkeyp
     assert {(r["method"], r["baseline"]) for r in bd} >= {
         ("irncodec-jpeg", "jpeg-full"),
         ("irncodec-jpeg", "bicubic-jpeg-sr"),
+        ("irncodec-jpeg", "stock-irn-jpeg"),
     }
+    assert ("irncodec-jpeg", "bicubic-webp-sr") not in {(r["method"], r["baseline"]) for r in bd}
     assert "BD-rate" in (out / "bd.md").read_text()
