@@ -13,6 +13,8 @@ from typing import NoReturn
 
 import click
 
+from irncodec.train.config import RECIPES
+
 __all__ = ["main"]
 
 
@@ -296,14 +298,14 @@ def models() -> None:
     required=True,
     help="Run folder: checkpoints and log.jsonl; an existing run resumes.",
 )
-@click.option(
-    "--recipe", type=click.Choice(["fast", "paper", "sr-baseline", "jpeg"]), default="fast", show_default=True
-)
+@click.option("--recipe", type=click.Choice(list(RECIPES)), default="fast", show_default=True)
 @click.option("--scale", type=click.Choice(["2", "4"]), default="2", show_default=True)
 @click.option("--steps", type=int, help="Total steps (the cosine schedule spans them).")
 @click.option("--growth", type=int, help="DenseBlock width (32 in the paper).")
 @click.option("--features", type=int, help="Feature width of the SR baseline.")
 @click.option("--blocks", type=int, help="Coupling blocks per x2 level (8 in the paper).")
+@click.option("--crm-features", type=int, help="Width of the LR restorer (recipe jpeg-crm).")
+@click.option("--crm-blocks", type=int, help="Residual blocks of the LR restorer (recipe jpeg-crm).")
 @click.option("--patch", type=int, help="HR patch size.")
 @click.option("--batch", type=int, help="Patches per step.")
 @click.option("--lr", type=float, help="Peak learning rate.")

@@ -145,10 +145,10 @@ def sha256_file(path: str | Path) -> str:
 
 def build_model(arch: str, kwargs: dict) -> nn.Module:
     """An untrained network of a registered architecture."""
-    from irncodec.models import IRN
+    from irncodec.models import IRN, CompressionAwareIRN
     from irncodec.models.sr import EDSR
 
-    architectures = {"irn": IRN, "edsr": EDSR}
+    architectures = {"irn": IRN, "irn-crm": CompressionAwareIRN, "edsr": EDSR}
     if arch not in architectures:
         raise UnknownModelError(f"unknown architecture {arch!r}; known: {', '.join(architectures)}")
     return architectures[arch](**kwargs)

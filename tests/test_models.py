@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from irncodec.models import IRN, AffineCoupling, HaarDownsampling, InvertibleSequential
+from irncodec.models import IRN, AffineCoupling, CompressionAwareIRN, HaarDownsampling, InvertibleSequential
 from tests.conftest import make_tiny_irn
 
 
@@ -82,3 +82,28 @@ def test_sequential_reverses_op_order() -> None:
     out = seq(x)
     assert out.shape == (1, 16, 2, 2)
     assert (seq(out, rev=True) - x).abs().max() < 1e-12
+
+
+def test_compression_aware_irn_starts_as_its_irn_and_its_restorer_acts_only_on_the_lr() -> None:
+    torch.manual_seed(0)
+    plain = IRN(scale=2, blocks=2, growth=8)
+    aware = CompressionAwareIRN(scale=2, blocks=2, growth=8, restorer_features=8, restorer_blocks=2)
+    missing, unexpected = aware.load_state_dict(plain.state_dict(), strict=False)
+    assert not unexpected and missing and all(k.startswith("restorer.") for k in missing)
+    x = torch.rand(2, 3, 16, 20)
+    yz = plain(x)
+    assert torch.equal(aware(x), yz)
+    torch.testing.assert_close(aware(yz, rev=True), plain(yz, rev=True))  # zero-initialised tail: identity
+    torch.nn.init.normal_(aware.restorer.tail.weight, std=0.1)
+    restored = aware.restorer(yz[:, :3])
+    assert (restored - yz[:, :3]).abs().max() > 1e-3
+    torch.testing.assert_close(aware(yz, rev=True), plain(torch.cat((restored, yz[:, 3:]), 1), rev=True))
+
+
+def test_registry_builds_every_architecture() -> None:
+    from irncodec.errors import UnknownModelError
+    from irncodec.registry import build_model
+
+    assert isinstance(build_model("irn-crm", {"scale": 4, "blocks": 1, "growth": 4}), CompressionAwareIRN)
+    with pytest.raises(UnknownModelError, match="unknown architecture"):
+        build_model("nope", {})

@@ -101,9 +101,15 @@ def test_sr_baseline_trains_and_starts_as_bicubic(data_dir: Path, tmp_path: Path
     assert bicubic_down(torch.rand(1, 3, 16, 16), 2).shape == (1, 3, 8, 8)
 
 
-def test_jpeg_aware_training_runs_and_resumes(data_dir: Path, tmp_path: Path) -> None:
-    cfg = dataclasses.replace(CFG, lr_codec="jpeg", lr_quality_min=40, lr_quality_max=60, steps=2)
+@pytest.mark.parametrize("arch", ["irn", "irn-crm"])
+def test_jpeg_aware_training_runs_and_resumes(arch: str, data_dir: Path, tmp_path: Path) -> None:
+    cfg = dataclasses.replace(
+        CFG, arch=arch, lr_codec="jpeg", lr_quality_min=40, lr_quality_max=60, steps=2, crm_features=4, crm_blocks=1
+    )
     train(cfg, data_dir, tmp_path / "jpeg")
     events = [json.loads(line) for line in (tmp_path / "jpeg" / "log.jsonl").read_text().splitlines()]
     assert [e["step"] for e in events if e["event"] == "eval"] == [2]
-    assert torch.load(tmp_path / "jpeg" / "last.pt", weights_only=True)["step"] == 2
+    last = torch.load(tmp_path / "jpeg" / "last.pt", weights_only=True)
+    assert last["step"] == 2
+    weights = torch.load(tmp_path / "jpeg" / "weights.pt", weights_only=True)
+    assert any(k.startswith("restorer.") for k in weights) == (arch == "irn-crm")

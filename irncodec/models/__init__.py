@@ -4,6 +4,15 @@ from irncodec.models.coupling import AffineCoupling
 from irncodec.models.haar import HaarDownsampling
 from irncodec.models.invertible import InvertibleSequential
 from irncodec.models.irn import IRN
+from irncodec.models.restore import CompressionAwareIRN, LRRestorer
 from irncodec.models.subnets import DenseBlock
 
-__all__ = ["IRN", "AffineCoupling", "DenseBlock", "HaarDownsampling", "InvertibleSequential"]
+__all__ = [
+    "IRN",
+    "AffineCoupling",
+    "CompressionAwareIRN",
+    "DenseBlock",
+    "HaarDownsampling",
+    "InvertibleSequential",
+    "LRRestorer",
+]

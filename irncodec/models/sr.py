@@ -7,10 +7,12 @@ import math
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["EDSR"]
+__all__ = ["EDSR", "ResBlock"]
 
 
-class _ResBlock(nn.Module):
+class ResBlock(nn.Module):
+    """EDSR's residual block (Lim et al., CVPRW 2017): conv-ReLU-conv, no batch norm, scaled skip."""
+
     def __init__(self, features: int, res_scale: float) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(features, features, 3, padding=1)
@@ -40,7 +42,7 @@ class EDSR(nn.Module):
             raise ValueError(f"scale must be a power of two >= 2, got {scale}")
         self.scale = scale
         self.head = nn.Conv2d(channels, features, 3, padding=1)
-        self.body = nn.Sequential(*(_ResBlock(features, res_scale) for _ in range(blocks)))
+        self.body = nn.Sequential(*(ResBlock(features, res_scale) for _ in range(blocks)))
         self.body_tail = nn.Conv2d(features, features, 3, padding=1)
         ups: list[nn.Module] = []
         for _ in range(int(math.log2(scale))):

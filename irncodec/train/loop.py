@@ -20,7 +20,6 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,73 +28,14 @@ from torch import Tensor
 
 from irncodec.metrics import psnr
 from irncodec.models.irn import IRN
+from irncodec.models.restore import CompressionAwareIRN
 from irncodec.models.sr import EDSR
 from irncodec.rescale import bicubic_down, downscale, quantize, quantize_ste, sample_z, upscale
+from irncodec.train.config import RECIPES, TrainConfig, recipe_config
 from irncodec.train.data import PatchSampler, list_images, load_rgb
 from irncodec.train.jpeg import jpeg_channel, jpeg_real
 
 __all__ = ["RECIPES", "TrainConfig", "evaluate_psnr", "irn_losses", "recipe_config", "train"]
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that defines a training run; stored in its checkpoint."""
-
-    scale: int = 2
-    blocks: int = 8  # coupling blocks per x2 level (IRN) or residual blocks (EDSR)
-    growth: int = 16  # DenseBlock growth (IRN)
-    patch: int = 64
-    batch: int = 16
-    lr: float = 2e-4
-    lr_min: float = 1e-6
-    schedule: str = "cosine"  # "cosine" over `steps`, "constant", or "paper" (halve at 100k, 200k, ...)
-    steps: int = 3000
-    z_temperature: float = 0.0  # temperature of the latent fed to the inverse pass in training
-    lambda_forw: float = 4.0
-    lambda_back: float = 1.0
-    lambda_z: float = 1.0
-    weight_decay: float = 1e-5
-    grad_clip: float = 0.0  # 0 disables
-    bf16: bool = True
-    seed: int = 0
-    holdout: int = 12  # last N training images (by name) held out for validation
-    eval_every: int = 250
-    checkpoint_seconds: float = 300.0
-    arch: str = "irn"  # "irn" or "edsr" (the SR baseline)
-    features: int = 64  # feature width (EDSR)
-    lr_codec: str = "none"  # "jpeg": the LR passes through JPEG between the forward and inverse passes
-    lr_quality_min: int = 50  # JPEG quality range drawn from, per step
-    lr_quality_max: int = 95
-    eval_quality: int = 75  # JPEG quality of the LR in validation when lr_codec is "jpeg"
-
-
-RECIPES: dict[str, dict] = {
-    # Measured fastest per CPU-hour (issue 9): narrow net, z = 0 in the inverse pass, bf16.
-    "fast": {},
-    # The paper's recipe (DIV2K setting): full width, z ~ N(0, 1), 144 patches, lr halved every 100k.
-    "paper": {
-        "growth": 32,
-        "patch": 144,
-        "z_temperature": 1.0,
-        "schedule": "paper",
-        "steps": 500_000,
-        "bf16": False,
-        "grad_clip": 10.0,
-    },
-    # The super-resolution baseline of the benchmarks, trained on the same data and budget as `fast`.
-    "sr-baseline": {"arch": "edsr", "blocks": 6},
-    # Compression-aware IRN (issue 5): real JPEG in the loop with a simulated gradient, quality 50-95.
-    "jpeg": {"lr_codec": "jpeg"},
-}
-
-
-def recipe_config(recipe: str, scale: int, **overrides: object) -> TrainConfig:
-    """A named recipe for ``scale``, with overrides; the LR guidance weight is ``scale**2`` as in the paper."""
-    if recipe not in RECIPES:
-        raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
-    fields = {"lambda_forw": float(scale**2), **RECIPES[recipe], "scale": scale}
-    fields.update({k: v for k, v in overrides.items() if v is not None})
-    return TrainConfig(**fields)
 
 
 def _same_config(stored: dict, cfg: TrainConfig) -> bool:
@@ -108,6 +48,14 @@ def _same_config(stored: dict, cfg: TrainConfig) -> bool:
 def make_model(cfg: TrainConfig) -> IRN | EDSR:
     if cfg.arch == "irn":
         return IRN(scale=cfg.scale, blocks=cfg.blocks, growth=cfg.growth)
+    if cfg.arch == "irn-crm":
+        return CompressionAwareIRN(
+            scale=cfg.scale,
+            blocks=cfg.blocks,
+            growth=cfg.growth,
+            restorer_features=cfg.crm_features,
+            restorer_blocks=cfg.crm_blocks,
+        )
     if cfg.arch == "edsr":
         return EDSR(scale=cfg.scale, features=cfg.features, blocks=cfg.blocks)
     raise ValueError(f"unknown arch {cfg.arch!r}")
