@@ -73,16 +73,16 @@ def plan_outputs(
 _CODERS: dict = {}  # per-process cache of Encoder/Decoder objects, so a worker loads each model once
 
 
-def _coder(kind: str, device: str, tile: int, max_pixels: int | None):  # -> Encoder | Decoder
+def _coder(kind: str, device: str, tile: int, max_pixels: int | None, precision: str = "auto"):  # -> Encoder | Decoder
     from irncodec.codec import Decoder, Encoder
 
-    key = (kind, device, tile, max_pixels)
+    key = (kind, device, tile, max_pixels, precision)
     if key not in _CODERS:
         if kind == "encode":
             _CODERS[key] = Encoder(device=device, tile=tile)
         else:
             limits = Limits(max_pixels=max_pixels) if max_pixels else None
-            _CODERS[key] = Decoder(device=device, tile=tile, limits=limits)
+            _CODERS[key] = Decoder(device=device, tile=tile, limits=limits, precision=precision)
     return _CODERS[key]
 
 
@@ -115,10 +115,16 @@ def encode_file(job: Job, options: dict) -> dict:
 
 
 def decode_file(job: Job, options: dict) -> dict:
-    """Decode ``job.src`` into ``job.dst`` atomically; ``options``: quality, device, tile, max_pixels."""
+    """Decode ``job.src`` into ``job.dst`` atomically; ``options``: quality, device, tile, max_pixels, precision."""
     from irncodec.imageio import save_image
 
-    dec = _coder("decode", options.get("device", "cpu"), options.get("tile", 256), options.get("max_pixels"))
+    dec = _coder(
+        "decode",
+        options.get("device", "cpu"),
+        options.get("tile", 256),
+        options.get("max_pixels"),
+        options.get("precision", "auto"),
+    )
     image = dec.decode(read_file(job.src, dec.limits))
     save_image(image, job.dst, quality=options.get("quality"))
     return {"width": image.width, "height": image.height, "mode": image.mode}

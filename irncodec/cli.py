@@ -189,6 +189,13 @@ def encode(
 @click.option(
     "--max-pixels", type=click.IntRange(min=1), help="Refuse files of more HR pixels (default 178,956,970, as Pillow)."
 )
+@click.option(
+    "--precision",
+    type=click.Choice(["auto", "fp32", "fp16", "bf16"]),
+    default="auto",
+    show_default=True,
+    help="Arithmetic of the inverse: auto is fp32 on CPU, fp16 on CUDA.",
+)
 @DEVICE
 @TILE
 @WORKERS
@@ -199,12 +206,13 @@ def decode(
     fmt: str,
     quality: int | None,
     max_pixels: int | None,
+    precision: str,
     device: str,
     tile: int,
     workers: int,
 ) -> None:
     """Decode .irn files to images (INPUT.irn -> INPUT.png unless -o or -d says otherwise)."""
-    options = {"quality": quality, "device": device, "tile": tile, "max_pixels": max_pixels}
+    options = {"quality": quality, "device": device, "tile": tile, "max_pixels": max_pixels, "precision": precision}
     _run_batch("decode", inputs, output, out_dir, "." + fmt.lower().lstrip("."), options, workers)
 
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from bitstream import pack, unpack
+from bitstream import BadMagicError, pack, unpack
 from bitstream.container import with_header
 from irncodec import registry
 from irncodec.codec import Decoder, Encoder, decode, encode
@@ -235,3 +235,31 @@ def test_16_bit_output_as_jpeg_keeps_its_levels(tiny_models: dict, tmp_path: Pat
     im = Image.fromarray(np.full((8, 8), 40000, dtype=np.uint16))
     save_image(im, tmp_path / "g.jpg")
     assert abs(int(np.asarray(Image.open(tmp_path / "g.jpg")).mean()) - round(40000 / 257)) <= 2
+
+
+def test_decode_many_matches_decode_one_by_one(tiny_models: dict, photo: Image.Image) -> None:
+    enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
+    other = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    files = [
+        enc.encode(photo, scale=2, z_seed=1),
+        enc.encode(other, scale=2, z_seed=2),  # same size and model: batched with the first
+        enc.encode(photo, scale=4),  # another model
+        enc.encode(photo.convert("RGBA"), scale=2, z_seed=3),  # alpha, batched with the first two
+    ]
+    many = dec.decode_many(files, batch=2)
+    assert [im.mode for im in many] == ["RGB", "RGB", "RGB", "RGBA"]
+    for data, got in zip(files, many, strict=True):
+        want = np.asarray(dec.decode(data), dtype=np.int16)
+        assert np.abs(np.asarray(got, dtype=np.int16) - want).max() <= 1
+    with pytest.raises(BadMagicError):
+        dec.decode_many([files[0], b"not an irn file"])
+
+
+@pytest.mark.parametrize("precision", ["fp16", "bf16"])
+def test_reduced_precision_decodes_close_to_fp32(tiny_models: dict, photo: Image.Image, precision: str) -> None:
+    data = Encoder(device="cpu").encode(photo, scale=2)
+    ref = torch.from_numpy(np.array(Decoder(device="cpu").decode(data))).float() / 255
+    low = torch.from_numpy(np.array(Decoder(device="cpu", precision=precision).decode(data))).float() / 255
+    assert psnr(low, ref) > 35.0
+    with pytest.raises(ValueError, match="precision"):
+        Decoder(device="cpu", precision="fp8")

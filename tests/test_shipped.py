@@ -70,3 +70,13 @@ def test_tiled_decode_matches_untiled_on_real_weights() -> None:
     whole_enc = Decoder(device="cpu", tile=0).decode(Encoder(device="cpu", tile=0).encode(im, model=spec.id))
     assert abs(_psnr(tiled, im) - _psnr(whole, im)) < 0.05
     assert abs(_psnr(whole, im) - _psnr(whole_enc, im)) < 0.05
+
+
+@pytest.mark.parametrize("scale", [2, 4])
+def test_fp16_decode_costs_under_005_db(scale: int) -> None:
+    """The CUDA default precision is fp16 because of this bound (checked here in CPU emulation)."""
+    im = _image("head.png")
+    data = Encoder(device="cpu").encode(im, scale=scale)
+    full = _psnr(Decoder(device="cpu", precision="fp32").decode(data), im)
+    half = _psnr(Decoder(device="cpu", precision="fp16").decode(data), im)
+    assert abs(full - half) <= 0.05
