@@ -71,7 +71,18 @@ MODELS: tuple[ModelSpec, ...] = (
         kwargs={"scale": 2, "blocks": 8, "growth": 16},
         weights="irn-x2-ca4669d8.pt",
         sha256="ca4669d83524d41d5fb9faa84d37d9a9027789c9b862828b77e8e483b7e80545",
+        lr_formats=("png",),
         notes="growth 16, 0.51M params; z = 0; 3000 steps of 16x64x64, 1.35 h",
+    ),
+    # Compression-aware (issue 5): the lossless irn-x2 fine-tuned with real JPEG (q 50-95) between the passes.
+    ModelSpec(
+        id="irn-x2-jpeg",
+        arch="irn",
+        kwargs={"scale": 2, "blocks": 8, "growth": 16},
+        weights="irn-x2-jpeg-a79133a1.pt",
+        sha256="a79133a1062a4e4c0ebd16c35b48747e1ee096dd327c249db18e8ebd5b783f94",
+        lr_formats=("jpeg", "webp"),
+        notes="irn-x2 + 1500 steps of 16x64x64 through JPEG q50-95 (lr 1e-4 cosine), 0.7 h",
     ),
     ModelSpec(
         id="irn-x4",

@@ -263,3 +263,19 @@ def test_reduced_precision_decodes_close_to_fp32(tiny_models: dict, photo: Image
     assert psnr(low, ref) > 35.0
     with pytest.raises(ValueError, match="precision"):
         Decoder(device="cpu", precision="fp8")
+
+
+def test_lr_format_picks_its_model_and_every_registered_model_still_decodes(
+    tiny_models: dict, photo: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    lossless = dataclasses.replace(tiny_models[2], lr_formats=("png",))
+    aware = dataclasses.replace(tiny_models[2], id="tiny-x2-lossy", lr_formats=("jpeg", "webp"))
+    monkeypatch.setattr(registry, "MODELS", (lossless, aware))
+    enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
+    assert unpack(enc.encode(photo, lr_format="png")).header.model == "tiny-x2"
+    for fmt in ("jpeg", "webp"):
+        assert unpack(enc.encode(photo, lr_format=fmt)).header.model == "tiny-x2-lossy"
+    old = enc.encode(photo, lr_format="jpeg", model="tiny-x2")  # a file made before the lossy model existed
+    assert dec.decode(old).size == photo.size
