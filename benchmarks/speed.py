@@ -2,6 +2,8 @@
 
     python -m benchmarks.speed --out results/speed            # CPU (and CUDA when present)
     python -m benchmarks.speed --sizes 0.4 --scale 2 --repeat 3
+    python -m benchmarks.speed --sizes 24 --scale 2 --repeat 1   # the 24 MP memory bound
+    python -m benchmarks.speed --runtimes --out results/speed   # eager vs torch.compile vs ONNX Runtime
 
 Each configuration runs in a fresh subprocess so its peak RSS is its own.
 Decode FLOPs are counted with ``torch.utils.flop_counter`` on a small input
@@ -69,6 +71,71 @@ def decode_flops_per_hr_pixel(scale: int) -> float:
     return counter.get_total_flops() / (h * w * scale * scale)
 
 
+def _time(fn, arg, repeat: int) -> float:
+    fn(arg)  # warm-up (and, for compiled backends, the compile)
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn(arg)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def backend_comparison(scale: int, threads: int, repeat: int) -> list[dict]:
+    """Time the inverse pass alone on a 0.4 MP (768x512) HR image on the CPU, per runtime:
+    eager contiguous, eager channels-last (the default), bf16 autocast, ``torch.compile`` and ONNX
+    Runtime (when installed). Reports the best of ``repeat`` and the largest difference from eager fp32."""
+    from irncodec.registry import default_model, load_model
+
+    torch.set_num_threads(threads)
+    net = load_model(default_model(scale))
+    w, h = SIZES["0.4"]
+    yz = torch.rand(1, 3 * scale * scale, h // scale, w // scale)
+    with torch.inference_mode():
+        ref = net(yz, rev=True)
+        runs: dict[str, tuple] = {"eager contiguous": (lambda t: net(t, rev=True), yz)}
+        cl_net = load_model(default_model(scale)).to(memory_format=torch.channels_last)
+        yz_cl = yz.contiguous(memory_format=torch.channels_last)
+        runs["eager channels-last (default)"] = (lambda t: cl_net(t, rev=True), yz_cl)
+
+        def bf16(t: torch.Tensor) -> torch.Tensor:
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return cl_net(t, rev=True).float()
+
+        runs["bf16 autocast channels-last"] = (bf16, yz_cl)
+        runs["torch.compile channels-last"] = (torch.compile(lambda t: cl_net(t, rev=True)), yz_cl)
+        rows = []
+        for name, (fn, arg) in runs.items():
+            t = _time(fn, arg, repeat)
+            rows.append({"runtime": name, "seconds": t, "max_abs_diff": float((fn(arg) - ref).abs().max())})
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        rows.append({"runtime": "onnxruntime", "seconds": None, "max_abs_diff": None, "note": "not installed"})
+        return rows
+    import tempfile
+
+    class _Inverse(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, t: torch.Tensor) -> torch.Tensor:
+            return self.inner(t, rev=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/inverse.onnx"
+        torch.onnx.export(_Inverse(net), (yz,), path, input_names=["yz"], dynamo=False, opset_version=17)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+        feed = yz.numpy()
+        t = _time(lambda a: sess.run(None, {"yz": a}), feed, repeat)
+        diff = float(abs(sess.run(None, {"yz": feed})[0] - ref.numpy()).max())
+    rows.append({"runtime": f"onnxruntime {ort.__version__}", "seconds": t, "max_abs_diff": diff})
+    return rows
+
+
 def run_one(size: str, scale: int, device: str, repeat: int, tile: int) -> dict:
     """Time encode and decode of one configuration in this process."""
     from irncodec.codec import Decoder, Encoder
@@ -102,6 +169,7 @@ def run_one(size: str, scale: int, device: str, repeat: int, tile: int) -> dict:
         "scale": scale,
         "device": device,
         "threads": torch.get_num_threads(),
+        "precision": dec.precision,
         "tile": tile,
         "encoding_time": statistics.median(enc_t),
         "decoding_time": decode_time,
@@ -123,7 +191,28 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: size,scale,device in this process
+    parser.add_argument(
+        "--runtimes", action="store_true", help="compare CPU runtimes of the inverse (eager, compile, ONNX Runtime)"
+    )
     args = parser.parse_args()
+    if args.runtimes:
+        lines = [
+            "| scale | threads | runtime | inverse s (0.4 MP) | max abs diff vs eager fp32 |",
+            "|---|---|---|---|---|",
+        ]
+        for scale in args.scale or [2, 4]:
+            for threads in (1, 2):
+                for r in backend_comparison(scale, threads, args.repeat):
+                    sec = "-" if r["seconds"] is None else f"{r['seconds']:.3f}"
+                    diff = r.get("note", "") if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.1e}"
+                    lines.append(f"| x{scale} | {threads} | {r['runtime']} | {sec} | {diff} |")
+                    print(lines[-1], file=sys.stderr, flush=True)
+        table = "\n".join(lines)
+        print(table)
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            (args.out / "runtimes.md").write_text(table + "\n")
+        return
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.one:
@@ -169,7 +258,7 @@ def main() -> None:
     for r in rows:
         cuda_mb = "" if r["cuda_max_allocated_mb"] is None else f"{r['cuda_max_allocated_mb']:.0f}"
         lines.append(
-            f"| {r['device']} ({r['threads']} thr) | x{r['scale']} | {r['size_mp']} | "
+            f"| {r['device']} ({r['threads']} thr, {r['precision']}) | x{r['scale']} | {r['size_mp']} | "
             f"{r['encoding_time']:.3f} | {r['decoding_time']:.3f} | {r['decode_mp_per_s']:.2f} | "
             f"{r['decode_gflop_per_s']:.1f} | {r['matmul_gflop_per_s']:.1f} | {100 * r['efficiency']:.0f}% | "
             f"{r['peak_rss_mb']:.0f} | {cuda_mb} |"
