@@ -201,7 +201,7 @@ def main() -> None:
             "|---|---|---|---|---|",
         ]
         for scale in args.scale or [2, 4]:
-            for threads in (1, 2):
+            for threads in [args.threads] if args.threads else (1, 2):
                 for r in backend_comparison(scale, threads, args.repeat):
                     sec = "-" if r["seconds"] is None else f"{r['seconds']:.3f}"
                     diff = r.get("note", "") if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.1e}"
