@@ -16,11 +16,22 @@ def _prepare(rate: Sequence[float], dist: Sequence[float]) -> tuple[np.ndarray, 
     return r[order], d[order]
 
 
+def _near(x: np.ndarray, y: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """The points of a sorted curve within [lo, hi] plus one neighbour outside on each side."""
+    first = max(int(np.searchsorted(x, lo, side="right")) - 1, 0)
+    last = min(int(np.searchsorted(x, hi, side="left")) + 1, len(x))
+    return x[first:last], y[first:last]
+
+
 def _integral_gap(x1: np.ndarray, y1: np.ndarray, x2: np.ndarray, y2: np.ndarray) -> float:
     """Mean of (fit2 - fit1) over the overlap of x1 and x2, with cubic fits y = f(x) (lower degree if few points)."""
     lo, hi = max(x1.min(), x2.min()), min(x1.max(), x2.max())
     if len(x1) < 2 or len(x2) < 2 or not hi > lo:
         return math.nan
+    # Fit each curve only near the overlap (its points inside it plus the nearest one on each side):
+    # one cubic through a long sweep (e.g. q5-q95 of a full-resolution codec) fits the overlap poorly.
+    x1, y1 = _near(x1, y1, lo, hi)
+    x2, y2 = _near(x2, y2, lo, hi)
     deg1, deg2 = min(3, len(x1) - 1), min(3, len(x2) - 1)
     p1 = np.polyint(np.polyfit(x1, y1, deg1))
     p2 = np.polyint(np.polyfit(x2, y2, deg2))

@@ -24,7 +24,7 @@ from irncodec.imageio import encode_plane
 from irncodec.registry import ModelSpec, default_model, find_model, load_model
 from irncodec.rescale import bicubic_down, pad_to_multiple
 
-__all__ = ["BicubicLR", "FullResolution", "Irncodec", "Method", "Point"]
+__all__ = ["BicubicLR", "ForwardCache", "FullResolution", "Irncodec", "Method", "Point"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,27 @@ def _to_uint8(x: torch.Tensor) -> np.ndarray:
     return x[0].mul(255.0).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
 
 
+class ForwardCache:
+    """The forward passes of the image being measured, shared by the irncodec methods, so methods that
+    use the same model (e.g. a JPEG and a WebP LR) run it once per image. The LR's own codec does not
+    enter the forward pass, so the analysis is shared across LR formats."""
+
+    def __init__(self) -> None:
+        self._image = b""
+        self._entries: dict[tuple[str, str], tuple[Analysis, float]] = {}
+
+    def get(self, encoder: Encoder, rgb: np.ndarray, spec: ModelSpec, lr_format: str) -> tuple[Analysis, float]:
+        """(analysis, seconds the forward pass took) for ``rgb`` under ``spec``."""
+        key = hashlib.blake2b(rgb.tobytes(), digest_size=16).digest() + bytes(str(rgb.shape), "ascii")
+        if key != self._image:
+            self._image, self._entries = key, {}
+        if (spec.id, spec.sha256) not in self._entries:
+            t0 = time.perf_counter()
+            analysis = encoder.analyze(Image.fromarray(rgb), spec.scale, lr_format, spec.id)
+            self._entries[(spec.id, spec.sha256)] = (analysis, time.perf_counter() - t0)
+        return self._entries[(spec.id, spec.sha256)]
+
+
 class Irncodec(Method):
     """irncodec itself: the forward pass once per image and model, then one ``.irn`` file per quality.
 
@@ -82,6 +103,7 @@ class Irncodec(Method):
         model: str | None = None,
         name: str | None = None,
         family: str = "irncodec",
+        forward_cache: ForwardCache | None = None,
     ) -> None:
         self.scale, self.lr_format, self.model = scale, lr_format, model
         self.encoder, self.decoder = encoder, decoder
@@ -90,19 +112,10 @@ class Irncodec(Method):
         self.family = family
         self.lossy = lr_format != "png"
         self.description = f"irncodec x{scale} ({self.spec.id}), IRN LR stored as {lr_format.upper()}"
-        self._last: tuple[bytes, Analysis, float] | None = None
-
-    def _analysis(self, rgb: np.ndarray) -> tuple[Analysis, float]:
-        """The forward pass of ``rgb``, reused while the same image comes back (a per-image memo)."""
-        key = hashlib.blake2b(rgb.tobytes(), digest_size=16).digest() + bytes(str(rgb.shape), "ascii")
-        if self._last is None or self._last[0] != key:
-            t0 = time.perf_counter()
-            analysis = self.encoder.analyze(Image.fromarray(rgb), self.scale, self.lr_format, self.spec.id)
-            self._last = (key, analysis, time.perf_counter() - t0)
-        return self._last[1], self._last[2]
+        self.forward_cache = forward_cache if forward_cache is not None else ForwardCache()
 
     def sweep(self, rgb: np.ndarray, qualities: Sequence[int]) -> list[Point]:
-        analysis, t_forward = self._analysis(rgb)
+        analysis, t_forward = self.forward_cache.get(self.encoder, rgb, self.spec, self.lr_format)
         points = []
         for q in qualities if self.lossy else [None]:
             t0 = time.perf_counter()

@@ -16,6 +16,7 @@ import argparse
 import csv
 import json
 import math
+import multiprocessing
 import sys
 import time
 from collections import defaultdict
@@ -28,7 +29,7 @@ import numpy as np
 import torch
 
 from benchmarks.bd import bd_psnr, bd_rate
-from benchmarks.methods import BicubicLR, FullResolution, Irncodec, Method
+from benchmarks.methods import BicubicLR, ForwardCache, FullResolution, Irncodec, Method
 from irncodec import registry
 from irncodec.codec import Decoder, Encoder
 from irncodec.metrics import psnr, ssim
@@ -55,11 +56,14 @@ def build_methods(setup: Setup) -> tuple[list[tuple[int | None, Method]], list[s
     enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
     pairs: list[tuple[int | None, Method]] = [(None, FullResolution(f)) for f in setup.full_formats]
     warnings = []
+    cache = ForwardCache()
     for scale in setup.scales:
-        methods: list[Method] = [Irncodec(scale, f, enc, dec) for f in setup.lr_formats]
+        methods: list[Method] = [Irncodec(scale, f, enc, dec, forward_cache=cache) for f in setup.lr_formats]
         lossless = registry.default_model(scale, "png")
         methods += [
-            Irncodec(scale, f, enc, dec, model=lossless.id, name=f"stock-irn-{f}", family="stock-irn")
+            Irncodec(
+                scale, f, enc, dec, model=lossless.id, name=f"stock-irn-{f}", family="stock-irn", forward_cache=cache
+            )
             for f in setup.stock
             if f in setup.lr_formats and registry.default_model(scale, f).id != lossless.id
         ]
@@ -76,9 +80,11 @@ def build_methods(setup: Setup) -> tuple[list[tuple[int | None, Method]], list[s
 _WORKER: dict[str, list[tuple[int | None, Method]]] = {}
 
 
-def _init_worker(setup: Setup, threads: int) -> None:
+def _init_worker(setup: Setup, threads: int, warm: np.ndarray) -> None:
     torch.set_num_threads(threads)
     _WORKER["methods"] = build_methods(setup)[0]
+    for _, method in _WORKER["methods"]:
+        method.sweep(warm, setup.qualities[:1])  # load models and caches before anything is timed
 
 
 def measure_image(setup: Setup, dataset: str, path: Path) -> list[dict]:
@@ -157,9 +163,10 @@ def _plot(path: Path, title: str, curves: dict[str, dict]) -> None:
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.set_xlim(0, min(2.5, max(max(c["bpp"]) for c in curves.values()) * 1.05))
-    lossy = [v for c in curves.values() if len(c["bpp"]) > 1 for v in c["psnr-rgb"]]
-    if lossy:
-        ax.set_ylim(min(lossy) - 0.5, max(v for c in curves.values() for v in c["psnr-rgb"]) + 0.5)
+    right = ax.get_xlim()[1]
+    shown = [d for c in curves.values() for r, d in zip(c["bpp"], c["psnr-rgb"], strict=True) if r <= right]
+    if shown:
+        ax.set_ylim(min(shown) - 0.5, max(shown) + 0.5)
     ax.legend(fontsize=7, ncol=2, loc="lower right")
     fig.tight_layout()
     fig.savefig(path)
@@ -208,7 +215,7 @@ def main() -> None:
     methods, warnings = build_methods(setup)
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
-    descriptions = {m.name: m.description for _, m in methods}
+    descriptions = {(s, m.name): m.description for s, m in methods}
 
     images = {d: list_images(args.data / d)[: args.limit] for d in datasets}
     tasks = [(setup, d, p) for d, paths in images.items() for p in paths]
@@ -231,12 +238,17 @@ def main() -> None:
             rows.extend(new)
             bar.update(1)
 
+        warm = load_rgb(tasks[0][2])[:64, :64] if tasks else np.zeros((64, 64, 3), np.uint8)
         if args.jobs <= 1:
-            _init_worker(setup, args.threads)
+            _init_worker(setup, args.threads, warm)
             for task in tasks:
                 collect(_measure_task(task))
         else:
-            with ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(setup, args.threads)) as pool:
+            # forkserver: workers must not inherit the parent's torch thread pool (not fork-safe).
+            context = multiprocessing.get_context("forkserver")
+            with ProcessPoolExecutor(
+                args.jobs, mp_context=context, initializer=_init_worker, initargs=(setup, args.threads, warm)
+            ) as pool:
                 for new in pool.map(_measure_task, tasks):
                     collect(new)
     elapsed = time.perf_counter() - t_start
@@ -256,7 +268,8 @@ def main() -> None:
                     json.dumps(
                         {
                             "name": name,
-                            "description": f"{descriptions[name]}; {dataset}, {len(images[dataset])} images",
+                            "description": f"{descriptions.get((scale, name), descriptions.get((None, name)))}; "
+                            f"{dataset}, {len(images[dataset])} images",
                             "results": c,
                         },
                         indent=1,

@@ -8,9 +8,9 @@
 Each configuration runs in a fresh subprocess so its peak RSS is its own.
 Decode FLOPs are counted with ``torch.utils.flop_counter`` on a small input
 and scaled by pixel count (the network is fully convolutional). The matmul
-peak is a timed fp32 4096x4096 matmul on the same device and thread count, so
-efficiency = achieved decode FLOP/s / matmul FLOP/s is comparable across
-machines.
+peak is a timed 4096x4096 matmul in the decode precision (fp32 on CPU, fp16
+on CUDA) on the same device and thread count, so efficiency = achieved
+decode FLOP/s / matmul FLOP/s is comparable across machines.
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def matmul_peak(device: torch.device, n: int = 4096, repeat: int = 5) -> float:
-    """fp32 FLOP/s of an n x n matmul on ``device`` (best of ``repeat``)."""
-    a = torch.randn(n, n, device=device)
-    b = torch.randn(n, n, device=device)
+def matmul_peak(device: torch.device, n: int = 4096, repeat: int = 5, dtype: torch.dtype = torch.float32) -> float:
+    """FLOP/s of an n x n matmul in ``dtype`` on ``device`` (best of ``repeat``)."""
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
     a @ b
     _sync(device)
     best = float("inf")
@@ -82,57 +82,69 @@ def _time(fn, arg, repeat: int) -> float:
 
 
 def backend_comparison(scale: int, threads: int, repeat: int) -> list[dict]:
-    """Time the inverse pass alone on a 0.4 MP (768x512) HR image on the CPU, per runtime:
-    eager contiguous, eager channels-last (the default), bf16 autocast, ``torch.compile`` and ONNX
-    Runtime (when installed). Reports the best of ``repeat`` and the largest difference from eager fp32."""
+    """Time the inverse pass alone (untiled) on a 0.4 MP (768x512) HR test image on the CPU, per runtime:
+    eager contiguous, eager channels-last (the decoder's layout), the whole net in bf16 (``--precision
+    bf16``), ``torch.compile`` and ONNX Runtime (when installed). The input is the model's own 8-bit LR
+    with z = 0. Reports the best of ``repeat`` and the largest difference from eager fp32 (in [0, 1]
+    units); a runtime that fails is reported with its error instead of a time."""
     from irncodec.registry import default_model, load_model
+    from irncodec.rescale import downscale
 
     torch.set_num_threads(threads)
-    net = load_model(default_model(scale))
+    torch._dynamo.reset()  # compiled kernels bake in the thread count
+    spec = default_model(scale)
+    net = load_model(spec)
     w, h = SIZES["0.4"]
-    yz = torch.rand(1, 3 * scale * scale, h // scale, w // scale)
+    x = torch.from_numpy(np.array(_image(w, h))).permute(2, 0, 1)[None].float() / 255.0
     with torch.inference_mode():
+        y = downscale(net, x)
+        yz = torch.cat((y, torch.zeros(1, 3 * scale * scale - 3, *y.shape[-2:])), dim=1)
         ref = net(yz, rev=True)
-        runs: dict[str, tuple] = {"eager contiguous": (lambda t: net(t, rev=True), yz)}
-        cl_net = load_model(default_model(scale)).to(memory_format=torch.channels_last)
-        yz_cl = yz.contiguous(memory_format=torch.channels_last)
-        runs["eager channels-last (default)"] = (lambda t: cl_net(t, rev=True), yz_cl)
+    cl_net = load_model(spec).to(memory_format=torch.channels_last)
+    bf_net = load_model(spec).to(dtype=torch.bfloat16, memory_format=torch.channels_last)
+    yz_cl = yz.contiguous(memory_format=torch.channels_last)
 
-        def bf16(t: torch.Tensor) -> torch.Tensor:
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                return cl_net(t, rev=True).float()
+    def onnx_runtime() -> tuple:
+        import tempfile
 
-        runs["bf16 autocast channels-last"] = (bf16, yz_cl)
-        runs["torch.compile channels-last"] = (torch.compile(lambda t: cl_net(t, rev=True)), yz_cl)
-        rows = []
-        for name, (fn, arg) in runs.items():
-            t = _time(fn, arg, repeat)
-            rows.append({"runtime": name, "seconds": t, "max_abs_diff": float((fn(arg) - ref).abs().max())})
-    try:
         import onnxruntime as ort
-    except ImportError:
-        rows.append({"runtime": "onnxruntime", "seconds": None, "max_abs_diff": None, "note": "not installed"})
-        return rows
-    import tempfile
 
-    class _Inverse(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
+        class _Inverse(torch.nn.Module):
+            def __init__(self, inner: torch.nn.Module) -> None:
+                super().__init__()
+                self.inner = inner
 
-        def forward(self, t: torch.Tensor) -> torch.Tensor:
-            return self.inner(t, rev=True)
+            def forward(self, t: torch.Tensor) -> torch.Tensor:
+                return self.inner(t, rev=True)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = f"{tmp}/inverse.onnx"
-        torch.onnx.export(_Inverse(net), (yz,), path, input_names=["yz"], dynamo=False, opset_version=17)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
-        feed = yz.numpy()
-        t = _time(lambda a: sess.run(None, {"yz": a}), feed, repeat)
-        diff = float(abs(sess.run(None, {"yz": feed})[0] - ref.numpy()).max())
-    rows.append({"runtime": f"onnxruntime {ort.__version__}", "seconds": t, "max_abs_diff": diff})
+        with tempfile.TemporaryDirectory() as tmp:
+            path = f"{tmp}/inverse.onnx"
+            torch.onnx.export(_Inverse(net), (yz,), path, input_names=["yz"], dynamo=False, opset_version=17)
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = threads
+            sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+        return (lambda a: torch.from_numpy(sess.run(None, {"yz": a.numpy()})[0])), yz
+
+    runtimes = {
+        "eager contiguous": lambda: ((lambda t: net(t, rev=True)), yz),
+        "eager channels-last (default)": lambda: ((lambda t: cl_net(t, rev=True)), yz_cl),
+        "bf16 weights and activations, channels-last": lambda: (
+            (lambda t: bf_net(t.to(torch.bfloat16), rev=True).float()),
+            yz_cl,
+        ),
+        "torch.compile, channels-last": lambda: (torch.compile(lambda t: cl_net(t, rev=True)), yz_cl),
+        "onnxruntime (CPU provider)": onnx_runtime,
+    }
+    rows = []
+    for name, make in runtimes.items():
+        try:
+            fn, arg = make()
+            with torch.inference_mode():
+                t = _time(fn, arg, repeat)
+                diff = float((fn(arg) - ref).abs().max())
+            rows.append({"runtime": name, "seconds": t, "max_abs_diff": diff})
+        except Exception as exc:  # a missing package or a failing compiler is a result here, not a crash
+            rows.append({"runtime": name, "seconds": None, "max_abs_diff": None, "note": repr(exc)[:80]})
     return rows
 
 
@@ -221,7 +233,10 @@ def main() -> None:
         return
     devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     rows = []
-    peaks = {d: matmul_peak(torch.device(d)) for d in devices}
+    # The peak in the precision each device decodes in (fp32 on CPU, fp16 on CUDA), so efficiency is like for like.
+    from irncodec.codec import PRECISIONS, Decoder
+
+    peaks = {d: matmul_peak(torch.device(d), dtype=PRECISIONS[Decoder(device=d, tile=0).precision]) for d in devices}
     for device in devices:
         for scale in args.scale or [2, 4]:
             for size in args.sizes.split(","):

@@ -5,7 +5,9 @@ three LR channels as an ordinary 8-bit image and wraps it in the container
 with the header the decoder needs. The decoder parses the container, decodes
 the LR, draws ``z`` from the header's seed and temperature on a CPU
 generator, runs the exact inverse and crops to the original size. The same
-file gives the same pixels on every run.
+file gives the same pixels on every run on the same device and precision (a
+CUDA decode runs in fp16 by default and can differ from a CPU decode by
+float rounding).
 """
 
 from __future__ import annotations
@@ -244,7 +246,7 @@ class Decoder:
         if precision == "auto":
             precision = "fp16" if self.device.type == "cuda" else "fp32"
         if precision not in PRECISIONS:
-            raise ValueError(f"unknown precision {precision!r}; use auto, {', '.join(PRECISIONS)}")
+            raise DeviceError(f"unknown precision {precision!r}; use auto, {', '.join(PRECISIONS)}")
         self.precision = precision
         # The inverse runs 1.7x faster channels-last on the CPU (benchmarks/speed.py); the forward does not.
         self._cache = _ModelCache(self.device, torch.channels_last, PRECISIONS[precision])
@@ -296,7 +298,8 @@ class Decoder:
         """Decode many files, running the inverse on batches of up to ``batch`` files that share a model and
         LR size (for servers, chiefly on a GPU). Pixels equal :meth:`decode`'s up to float rounding.
 
-        Every file is parsed and checked before any network runs, so one bad file raises before work is done.
+        Every file is parsed and its planes decoded before any network runs, so a malformed file raises
+        before work is done. All planes are held at once: give a server's batch, not a whole archive.
         """
         prepared = [self._prepare(d) for d in files]
         groups: dict[tuple, list[int]] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from benchmarks.bd import bd_psnr, bd_rate
@@ -29,3 +30,13 @@ def test_one_db_better_is_plus_one() -> None:
 def test_disjoint_curves_give_nan() -> None:
     assert math.isnan(bd_rate(RATE, PSNR, RATE, [p + 50 for p in PSNR]))
     assert math.isnan(bd_psnr(RATE, PSNR, [r * 100 for r in RATE], PSNR))
+
+
+def test_a_long_sweep_fits_only_near_the_overlap() -> None:
+    def quality(rate: np.ndarray) -> np.ndarray:  # a saturating RD curve, far from one cubic over a wide range
+        return 40.0 - 18.0 * np.exp(-1.5 * rate)
+
+    wide = np.array([0.05, 0.1, 0.2, 0.35, 0.6, 1.0, 1.8, 3.5])
+    narrow = np.array([0.5, 0.7, 0.9, 1.2, 1.5])
+    assert abs(bd_psnr(wide, quality(wide), narrow, quality(narrow))) < 0.05
+    assert abs(bd_rate(wide, quality(wide), narrow, quality(narrow))) < 1.0

@@ -226,3 +226,8 @@ def test_random_byte_changes_raise_only_format_errors(pos: int, value: int) -> N
     data[pos] = value
     with pytest.raises(FormatError):
         unpack(bytes(data))
+
+
+def test_cli_does_not_import_torch_until_a_command_needs_it() -> None:
+    code = "import sys, irncodec.cli; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -14,7 +14,7 @@ from bitstream import BadMagicError, pack, unpack
 from bitstream.container import with_header
 from irncodec import registry
 from irncodec.codec import Decoder, Encoder, decode, encode
-from irncodec.errors import BudgetError, InputImageError, PayloadError, UnknownModelError, WeightsError
+from irncodec.errors import BudgetError, DeviceError, InputImageError, PayloadError, UnknownModelError, WeightsError
 from irncodec.metrics import psnr
 from irncodec.rescale import map_tiles, pad_to_multiple, sample_z
 
@@ -261,7 +261,7 @@ def test_reduced_precision_decodes_close_to_fp32(tiny_models: dict, photo: Image
     ref = torch.from_numpy(np.array(Decoder(device="cpu").decode(data))).float() / 255
     low = torch.from_numpy(np.array(Decoder(device="cpu", precision=precision).decode(data))).float() / 255
     assert psnr(low, ref) > 35.0
-    with pytest.raises(ValueError, match="precision"):
+    with pytest.raises(DeviceError, match="precision"):
         Decoder(device="cpu", precision="fp8")
 
 

@@ -48,7 +48,7 @@ class CompressionAwareIRN(IRN):
     ``restorer.``).
     """
 
-    def __init__(self, restorer_features: int = 32, restorer_blocks: int = 4, **irn_kwargs: Any) -> None:
+    def __init__(self, *, restorer_features: int = 32, restorer_blocks: int = 4, **irn_kwargs: Any) -> None:
         """``irn_kwargs`` are :class:`IRN`'s (scale, channels, blocks, growth, layers, clamp)."""
         super().__init__(**irn_kwargs)
         self.restorer = LRRestorer(self.channels, restorer_features, restorer_blocks)
