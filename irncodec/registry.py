@@ -90,7 +90,17 @@ MODELS: tuple[ModelSpec, ...] = (
         kwargs={"scale": 4, "blocks": 8, "growth": 16},
         weights="irn-x4-95ea70d4.pt",
         sha256="95ea70d44e1f9899100b1f4cb57b971695d7499416f890b59d2de87bc138dcef",
+        lr_formats=("png",),
         notes="growth 16, 1.53M params; z = 0; level 1 from x2; 2400 steps of 8x96x96, 1.55 h",
+    ),
+    ModelSpec(
+        id="irn-x4-jpeg",
+        arch="irn",
+        kwargs={"scale": 4, "blocks": 8, "growth": 16},
+        weights="irn-x4-jpeg-37069192.pt",
+        sha256="370691924b081471d695b629889bb1128bcdbc32c456e1a0753c8e4c413d3527",
+        lr_formats=("jpeg", "webp"),
+        notes="irn-x4 + 1200 steps of 8x96x96 through JPEG q50-95 (lr 1e-4 cosine), 0.75 h",
     ),
     # Benchmark baselines (never used by the codec): EDSR-style SR from a bicubic LR, same training data.
     ModelSpec(
