@@ -110,7 +110,15 @@ def map_tiles(
 def downscale(model: IRN, x: Tensor, tile: int = 0, overlap: int = 16) -> Tensor:
     """HR ``x`` (H, W multiples of the scale) to the quantized LR image."""
     s, c = model.scale, model.channels
-    y = map_tiles(lambda t, _: model(t)[:, :c], x, unit_in=s, unit_out=1, out_channels=c, tile=tile, overlap=overlap)
+    y = map_tiles(
+        lambda t, _: model(t.contiguous(memory_format=torch.channels_last))[:, :c],
+        x,
+        unit_in=s,
+        unit_out=1,
+        out_channels=c,
+        tile=tile,
+        overlap=overlap,
+    )
     return quantize(y)
 
 

