@@ -16,6 +16,7 @@ decode FLOP/s / matmul FLOP/s is comparable across machines.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import resource
 import statistics
@@ -100,8 +101,8 @@ def backend_comparison(scale: int, threads: int, repeat: int) -> list[dict]:
         y = downscale(net, x)
         yz = torch.cat((y, torch.zeros(1, 3 * scale * scale - 3, *y.shape[-2:])), dim=1)
         ref = net(yz, rev=True)
-    cl_net = load_model(spec).to(memory_format=torch.channels_last)
-    bf_net = load_model(spec).to(dtype=torch.bfloat16, memory_format=torch.channels_last)
+    cl_net = copy.deepcopy(net).to(memory_format=torch.channels_last)
+    bf_net = copy.deepcopy(net).to(dtype=torch.bfloat16, memory_format=torch.channels_last)
     yz_cl = yz.contiguous(memory_format=torch.channels_last)
 
     def onnx_runtime() -> tuple:
