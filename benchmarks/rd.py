@@ -27,6 +27,7 @@ from pathlib import Path
 import click
 import numpy as np
 import torch
+from PIL import Image
 
 from benchmarks.bd import bd_psnr, bd_rate
 from benchmarks.methods import BicubicLR, ForwardCache, FullResolution, Irncodec, Method
@@ -87,9 +88,10 @@ def _init_worker(setup: Setup, threads: int, warm: np.ndarray) -> None:
         method.sweep(warm, setup.qualities[:1])  # load models and caches before anything is timed
 
 
-def measure_image(setup: Setup, dataset: str, path: Path) -> list[dict]:
-    """Every method at every operating point on one image: one row per (method, quality, scale)."""
-    methods = _WORKER["methods"]
+def measure_image(setup: Setup, dataset: str, path: Path, scale: int | None = None) -> list[dict]:
+    """The methods of one scale (``None``: the full-resolution codecs, scored at every scale) at every operating
+    point on one image: one row per (method, quality, scale)."""
+    methods = [(s, m) for s, m in _WORKER["methods"] if s == scale]
     rgb = load_rgb(path)
     x = _tensor(rgb)
     rows = []
@@ -111,12 +113,28 @@ def measure_image(setup: Setup, dataset: str, path: Path) -> list[dict]:
                 "encoding_time": p.encoding_time,
                 "decoding_time": p.decoding_time,
             }
-            rows += [{**base, "scale": scale} for scale in ([s] if s is not None else setup.scales)]
+            rows += [{**base, "scale": sc} for sc in ([s] if s is not None else setup.scales)]
     return rows
 
 
-def _measure_task(task: tuple[Setup, str, Path]) -> list[dict]:
+def _measure_task(task: tuple[Setup, str, Path, int | None]) -> list[dict]:
     return measure_image(*task)
+
+
+def _schedule(setup: Setup, images: dict[str, list[Path]]) -> list[tuple[Setup, str, Path, int | None]]:
+    """One task per image and scale, plus one per image for the full-resolution codecs, the costliest first
+    (network passes cost about the same per HR pixel at both scales), so no worker is left with a large
+    image at the end while the other idles."""
+    tasks = []
+    for dataset, paths in images.items():
+        for path in paths:
+            with Image.open(path) as im:
+                pixels = im.width * im.height
+            tasks += [((pixels, 1.0), (setup, dataset, path, s)) for s in setup.scales]
+            if setup.full_formats:
+                tasks.append(((pixels, 0.1), (setup, dataset, path, None)))
+    tasks.sort(key=lambda t: -t[0][0] * t[0][1])
+    return [t for _, t in tasks]
 
 
 def _tensor(rgb: np.ndarray) -> torch.Tensor:
@@ -191,12 +209,15 @@ def main() -> None:
     parser.add_argument("--scale", type=int, action="append", help="2 and/or 4 (default both)")
     parser.add_argument("--lr-format", action="append", help="LR formats (default png, jpeg, webp)")
     parser.add_argument("--full-format", action="append", help="full-resolution codecs (default jpeg, webp, avif)")
-    parser.add_argument("--qualities", default="30,50,75,90,95", help="quality sweep of the LR codecs")
+    parser.add_argument("--qualities", default="30,50,75,90", help="quality sweep of the LR codecs")
     parser.add_argument(
         "--full-qualities", default="5,10,20,30,50,70,85,95", help="quality sweep of the full-resolution codecs"
     )
     parser.add_argument(
-        "--stock", default="jpeg", help="LR codecs to send the lossless-trained IRN through too ('' for none)"
+        "--stock",
+        default="",
+        help="LR codecs to send the lossless-trained IRN through too, e.g. 'jpeg' (issue 5's baseline; off by "
+        "default to keep the default run under 30 minutes on 2 cores)",
     )
     parser.add_argument("--limit", type=int, help="first N images of each set (a quick subset)")
     parser.add_argument("--out", type=Path, default=Path("results/rd"))
@@ -218,7 +239,7 @@ def main() -> None:
     descriptions = {(s, m.name): m.description for s, m in methods}
 
     images = {d: list_images(args.data / d)[: args.limit] for d in datasets}
-    tasks = [(setup, d, p) for d, paths in images.items() for p in paths]
+    tasks = _schedule(setup, images)
     args.out.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []
     t_start = time.perf_counter()
@@ -230,15 +251,17 @@ def main() -> None:
 
         def collect(new: list[dict]) -> None:
             nonlocal writer
+            bar.update(1)
+            if not new:
+                return
             if writer is None:
                 writer = csv.DictWriter(fh, fieldnames=list(new[0]))
                 writer.writeheader()
             writer.writerows(new)
             fh.flush()  # a killed run keeps every finished image
             rows.extend(new)
-            bar.update(1)
 
-        warm = load_rgb(tasks[0][2])[:64, :64] if tasks else np.zeros((64, 64, 3), np.uint8)
+        warm = load_rgb(tasks[-1][2])[:64, :64] if tasks else np.zeros((64, 64, 3), np.uint8)
         if args.jobs <= 1:
             _init_worker(setup, args.threads, warm)
             for task in tasks:
@@ -320,7 +343,8 @@ def main() -> None:
                     )
     footer = [
         "",
-        f"{len(tasks)} images, scales {', '.join(f'x{s}' for s in setup.scales)}, {elapsed / 60:.1f} min "
+        f"{sum(len(p) for p in images.values())} images, scales {', '.join(f'x{s}' for s in setup.scales)}, "
+        f"{elapsed / 60:.1f} min "
         f"with {args.jobs} job(s) x {args.threads} thread(s)",
     ]
     text = "\n".join(lines + lossless + footer + [f"warning: {w}" for w in warnings]) + "\n"

@@ -320,7 +320,11 @@ def models() -> None:
 @click.option("--schedule", type=click.Choice(["cosine", "constant", "paper"]))
 @click.option("--z-temperature", type=float, help="Temperature of z fed to the inverse in training.")
 @click.option("--lambda-forw", type=float, help="Weight of the LR guidance loss (default scale**2, as the paper).")
-@click.option("--bf16/--no-bf16", default=None, help="bfloat16 autocast on CPU.")
+@click.option(
+    "--bf16/--no-bf16",
+    default=None,
+    help="bfloat16 autocast on CPU (default: on where the CPU has native bf16, as AVX512-BF16 or AMX).",
+)
 @click.option("--seed", type=int)
 @click.option(
     "--init-from",
@@ -349,10 +353,12 @@ def train(
     """Train or resume an IRN run (resumes exactly from RUN/last.pt)."""
     import torch
 
-    from irncodec.train.loop import recipe_config
+    from irncodec.train.loop import native_bf16, recipe_config
     from irncodec.train.loop import train as run_training
 
     torch.set_num_threads(threads)
+    if overrides["bf16"] is None and recipe_config(recipe, int(scale)).bf16:
+        overrides["bf16"] = native_bf16()
     cfg = recipe_config(recipe, int(scale), **overrides)
     click.echo(f"config: {dataclasses.asdict(cfg)}", err=True)
 

@@ -63,6 +63,8 @@ def test_rd_benchmark_writes_every_output(tiny_sr: None, tmp_path: Path, monkeyp
             "10,40,70,95",
             "--jobs",
             "1",
+            "--stock",
+            "jpeg",
         ],
     )
     rd.main()

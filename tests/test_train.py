@@ -55,6 +55,14 @@ def test_interrupted_run_resumes_exactly(data_dir: Path, tmp_path: Path) -> None
     assert [e["step"] for e in evals] == [2, 4] and all(np.isfinite(e["val_psnr"]) for e in evals)
 
 
+def test_a_run_resumes_with_other_arithmetic(data_dir: Path, tmp_path: Path) -> None:
+    """bf16 depends on the machine (native_bf16), so a run started on one machine resumes on another."""
+    train(CFG, data_dir, tmp_path / "run", max_seconds=0.0)
+    assert torch.load(tmp_path / "run" / "last.pt", weights_only=True)["step"] == 0
+    train(dataclasses.replace(CFG, bf16=True), data_dir, tmp_path / "run")
+    assert torch.load(tmp_path / "run" / "last.pt", weights_only=True)["step"] == CFG.steps
+
+
 def test_losses_are_finite_and_give_gradients() -> None:
     torch.manual_seed(0)
     net = IRN(scale=2, blocks=1, growth=4)

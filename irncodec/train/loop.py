@@ -35,14 +35,29 @@ from irncodec.train.config import RECIPES, TrainConfig, recipe_config
 from irncodec.train.data import PatchSampler, list_images, load_rgb
 from irncodec.train.jpeg import jpeg_channel, jpeg_real
 
-__all__ = ["RECIPES", "TrainConfig", "evaluate_psnr", "irn_losses", "recipe_config", "train"]
+__all__ = ["RECIPES", "TrainConfig", "evaluate_psnr", "irn_losses", "native_bf16", "recipe_config", "train"]
+
+
+# Fields that change the arithmetic or bookkeeping of a run, not what it learns: a run may resume with others.
+_RESUMABLE_FIELDS = ("bf16", "checkpoint_seconds")
 
 
 def _same_config(stored: dict, cfg: TrainConfig) -> bool:
     """True if a checkpoint's config is ``cfg``; fields added since it was written must hold their defaults."""
     current = dataclasses.asdict(cfg)
     defaults = dataclasses.asdict(TrainConfig())
-    return all(stored.get(k, defaults[k]) == v for k, v in current.items())
+    return all(stored.get(k, defaults[k]) == v for k, v in current.items() if k not in _RESUMABLE_FIELDS)
+
+
+def native_bf16() -> bool:
+    """True if this CPU computes bf16 natively (AVX512-BF16 or AMX), so bf16 autocast speeds training up.
+
+    Measured on the project's machines: 1.8x faster steps on a Zen 4 (AVX512-BF16); on a Zen 3 (AVX2 only) the
+    same run in bf16 was more than 2.7x slower than in fp32, because the bf16 arithmetic is emulated.
+    """
+    return any(
+        getattr(torch.cpu, name, lambda: False)() for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    )
 
 
 def make_model(cfg: TrainConfig) -> IRN | EDSR:
