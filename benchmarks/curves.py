@@ -3,19 +3,27 @@ against CPU-hours, one line per run.
 
     python -m benchmarks.curves docs/training-logs/*.jsonl --out docs/learning-curves.png
 
-``elapsed`` in the logs counts the seconds spent in training steps (evaluation excluded) of a run on
-one CPU core, so the x axis is CPU-hours of training.
+The x axis is CPU-hours of training steps (evaluation excluded): the ``cpu`` field of the logs (the
+process's CPU seconds, which a paused run or a busy neighbour does not inflate) where a log has it, else
+``elapsed`` (wall seconds of steps, which equals CPU seconds for a one-thread run on a quiet core).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 
 def load(path: Path) -> list[dict]:
     return [e for e in map(json.loads, path.read_text().splitlines()) if e.get("event") == "eval"]
+
+
+def cpu_hours(event: dict) -> float:
+    """CPU-hours of training steps behind a log event (see the module docstring)."""
+    cpu = event.get("cpu", math.nan)
+    return (cpu if math.isfinite(cpu) else event["elapsed"]) / 3600
 
 
 def main() -> None:
@@ -35,12 +43,12 @@ def main() -> None:
         if not evals:
             continue
         label = path.parent.name if path.stem == "log" else path.stem
-        hours = [e["elapsed"] / 3600 for e in evals]
+        hours = [cpu_hours(e) for e in evals]
         for ax, key in zip(axes, ("report_psnr", "val_psnr"), strict=True):
             ax.plot(hours, [e.get(key) for e in evals], "-o", markersize=3, label=label)
         last = evals[-1]
         rows.append(
-            f"| {path.stem} | {last['step']} | {last['elapsed'] / 3600:.2f} | {last.get('report_psnr', '')} | "
+            f"| {path.stem} | {last['step']} | {cpu_hours(last):.2f} | {last.get('report_psnr', '')} | "
             f"{last['val_psnr']} |"
         )
     for ax, title in zip(axes, ("Set5 RGB PSNR (report only)", "held-out CBSD432 val PSNR"), strict=True):

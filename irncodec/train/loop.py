@@ -195,7 +195,9 @@ def train(
     report_images = [load_rgb(p) for p in list_images(report_dir)] if report_dir else []
     z_gen = torch.Generator().manual_seed(cfg.seed + 1)
 
-    step, elapsed = 0, 0.0
+    # elapsed: wall seconds spent in training steps; cpu: this process's CPU seconds in them (all threads), which
+    # neither a paused process nor a neighbour on the same cores inflates.
+    step, elapsed, cpu = 0, 0.0, 0.0
     if last.exists():
         ckpt = torch.load(last, weights_only=True)
         if not _same_config(ckpt["config"], cfg):
@@ -204,7 +206,7 @@ def train(
         opt.load_state_dict(ckpt["optimizer"])
         sampler.set_state(ckpt["sampler"])
         z_gen.set_state(ckpt["z_gen"])
-        step, elapsed = ckpt["step"], ckpt["elapsed"]
+        step, elapsed, cpu = ckpt["step"], ckpt["elapsed"], ckpt.get("cpu", math.nan)
     elif init_from is not None:
         src = torch.load(init_from, weights_only=True)
         own = model.state_dict()
@@ -222,15 +224,18 @@ def train(
                 "z_gen": z_gen.get_state(),
                 "step": step,
                 "elapsed": elapsed,
+                "cpu": cpu,
             },
             last,
         )
         _save_atomic({k: v.contiguous() for k, v in model.state_dict().items()}, run_dir / "weights.pt")
-        _log(run_dir, on_event, {"event": "checkpoint", "step": step, "elapsed": round(elapsed, 1)})
+        _log(
+            run_dir, on_event, {"event": "checkpoint", "step": step, "elapsed": round(elapsed, 1), "cpu": round(cpu, 1)}
+        )
 
     def evaluate() -> None:
         model.eval()
-        rec = {"event": "eval", "step": step, "elapsed": round(elapsed, 1)}
+        rec = {"event": "eval", "step": step, "elapsed": round(elapsed, 1), "cpu": round(cpu, 1)}
         q = cfg.eval_quality if cfg.lr_codec == "jpeg" else None
         rec["val_psnr"] = round(evaluate_psnr(model, val_images, jpeg_quality=q), 3)
         if report_images:
@@ -242,7 +247,7 @@ def train(
     last_ckpt = time.monotonic()
     model.train()
     while step < cfg.steps and time.monotonic() - session_start < max_seconds:
-        t0 = time.monotonic()
+        t0, c0 = time.monotonic(), time.process_time()
         for group in opt.param_groups:
             group["lr"] = lr_at(cfg, step)
         x = sampler.sample().contiguous(memory_format=torch.channels_last)
@@ -255,6 +260,7 @@ def train(
         opt.step()
         step += 1
         elapsed += time.monotonic() - t0
+        cpu += time.process_time() - c0
         if on_event is not None:
             on_event({"event": "step", "step": step, **{k: float(v.detach()) for k, v in losses.items()}})
         if step % 25 == 0:
@@ -262,7 +268,14 @@ def train(
             _log(
                 run_dir,
                 None,
-                {"event": "loss", "step": step, "elapsed": round(elapsed, 1), "lr": lr_at(cfg, step - 1), **parts},
+                {
+                    "event": "loss",
+                    "step": step,
+                    "elapsed": round(elapsed, 1),
+                    "cpu": round(cpu, 1),
+                    "lr": lr_at(cfg, step - 1),
+                    **parts,
+                },
             )
         if step % cfg.eval_every == 0 or step == cfg.steps:
             evaluate()
