@@ -321,6 +321,9 @@ def models() -> None:
 @click.option("--z-temperature", type=float, help="Temperature of z fed to the inverse in training.")
 @click.option("--lambda-forw", type=float, help="Weight of the LR guidance loss (default scale**2, as the paper).")
 @click.option(
+    "--lambda-z", type=float, help="Weight of the z^2 loss that pushes the discarded latent to zero (1 in the paper)."
+)
+@click.option(
     "--bf16/--no-bf16",
     default=None,
     help="bfloat16 autocast on CPU (default: on where the CPU has native bf16, as AVX512-BF16 or AMX).",

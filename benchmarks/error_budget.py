@@ -1,0 +1,81 @@
+"""Where a rescaling model's reconstruction error comes from: the discarded latent or the 8-bit LR.
+
+    python -m benchmarks.error_budget irn-x2 --dataset Set5
+    python -m benchmarks.error_budget irn-x2 --weights runs/x2/weights.pt   # a run's weights, same architecture
+
+The forward pass gives the LR ``y`` and the latent ``z``; the codec stores ``y`` in 8 bits and drops ``z``
+(the decoder feeds the model's temperature, 0 for the shipped models). Mean RGB PSNR on the test set of four
+inverse passes splits the error:
+
+- ``8-bit y, z = 0``: what the codec delivers (lossless LR);
+- ``exact y, z = 0``: the cost of dropping ``z`` alone;
+- ``8-bit y, true z``: the cost of the 8-bit LR alone;
+- LR PSNR against the 8-bit bicubic LR, and the RMS of ``z``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from irncodec.metrics import psnr
+from irncodec.registry import find_model, load_model
+from irncodec.rescale import bicubic_down, quantize
+from irncodec.train.data import list_images, load_rgb
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "test"
+
+__all__ = ["error_budget"]
+
+
+@torch.inference_mode()
+def error_budget(net: torch.nn.Module, images: list[np.ndarray]) -> dict[str, float]:
+    """Mean scores over uint8 H x W x 3 images (see the module docstring)."""
+    scores: dict[str, list[float]] = {
+        "psnr 8-bit y, z=0": [],
+        "psnr exact y, z=0": [],
+        "psnr 8-bit y, true z": [],
+        "lr psnr vs bicubic": [],
+        "z rms": [],
+    }
+    s, c = net.scale, net.channels
+    for im in images:
+        x = torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255.0
+        x = x[..., : x.shape[-2] - x.shape[-2] % s, : x.shape[-1] - x.shape[-1] % s]
+        out = net(x)
+        y, z = out[:, :c], out[:, c:]
+
+        def inverse(y_in: torch.Tensor, z_in: torch.Tensor) -> torch.Tensor:
+            return quantize(net(torch.cat((y_in, z_in), dim=1), rev=True))
+
+        zero = torch.zeros_like(z)
+        scores["psnr 8-bit y, z=0"].append(psnr(inverse(quantize(y), zero), x))
+        scores["psnr exact y, z=0"].append(psnr(inverse(y, zero), x))
+        scores["psnr 8-bit y, true z"].append(psnr(inverse(quantize(y), z), x))
+        scores["lr psnr vs bicubic"].append(psnr(quantize(y), quantize(bicubic_down(x, s))))
+        scores["z rms"].append(float(z.pow(2).mean().sqrt()))
+    return {k: round(float(np.mean(v)), 4) for k, v in scores.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", help="registered model id (its architecture, and its weights unless --weights)")
+    parser.add_argument("--weights", type=Path, help="a state dict of the same architecture (e.g. RUN/weights.pt)")
+    parser.add_argument("--dataset", default="Set5")
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    net = load_model(find_model(args.model))
+    if args.weights is not None:
+        net.load_state_dict(torch.load(args.weights, map_location="cpu", weights_only=True))
+    images = [load_rgb(p) for p in list_images(args.data / args.dataset)]
+    print(json.dumps({"model": args.model, "weights": str(args.weights or ""), **error_budget(net, images)}))
+
+
+if __name__ == "__main__":
+    main()
