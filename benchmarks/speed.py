@@ -58,13 +58,13 @@ def matmul_peak(device: torch.device, n: int = 4096, repeat: int = 5, dtype: tor
     return 2 * n**3 / best
 
 
-def decode_flops_per_hr_pixel(scale: int) -> float:
-    """FLOPs of the inverse pass per HR pixel for the default model of ``scale``."""
+def decode_flops_per_hr_pixel(scale: int, model: str | None = None) -> float:
+    """FLOPs of the inverse pass per HR pixel for ``model`` (default: the default model of ``scale``)."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    from irncodec.registry import default_model, load_model
+    from irncodec.registry import default_model, find_model, load_model
 
-    net = load_model(default_model(scale))
+    net = load_model(find_model(model) if model else default_model(scale))
     h = w = 32
     yz = torch.rand(1, 3 * scale * scale, h, w)
     with FlopCounterMode(display=False) as counter, torch.inference_mode():
@@ -149,15 +149,16 @@ def backend_comparison(scale: int, threads: int, repeat: int) -> list[dict]:
     return rows
 
 
-def run_one(size: str, scale: int, device: str, repeat: int, tile: int) -> dict:
-    """Time encode and decode of one configuration in this process."""
+def run_one(size: str, scale: int, device: str, repeat: int, tile: int, model: str | None = None) -> dict:
+    """Time encode and decode of one configuration in this process (``model``: a registered id, else the
+    default model of ``scale``)."""
     from irncodec.codec import Decoder, Encoder
 
     dev = torch.device(device)
     width, height = SIZES[size]
     im = _image(width, height)
     enc, dec = Encoder(device=device, tile=tile), Decoder(device=device, tile=tile)
-    data = enc.encode(im, scale=scale)  # warm-up, loads the model
+    data = enc.encode(im, scale=scale, model=model)  # warm-up, loads the model
     dec.decode(data)
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
@@ -165,7 +166,7 @@ def run_one(size: str, scale: int, device: str, repeat: int, tile: int) -> dict:
     for _ in range(repeat):
         _sync(dev)
         t0 = time.perf_counter()
-        data = enc.encode(im, scale=scale)
+        data = enc.encode(im, scale=scale, model=model)
         _sync(dev)
         t1 = time.perf_counter()
         dec.decode(data)
@@ -174,8 +175,9 @@ def run_one(size: str, scale: int, device: str, repeat: int, tile: int) -> dict:
         dec_t.append(time.perf_counter() - t1)
     pixels = width * height
     decode_time = statistics.median(dec_t)
-    flops = decode_flops_per_hr_pixel(scale) * pixels
+    flops = decode_flops_per_hr_pixel(scale, model) * pixels
     return {
+        "model": dec.parse(data).header.model,
         "size_mp": round(pixels / 1e6, 2),
         "width": width,
         "height": height,
@@ -202,6 +204,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tile", type=int, default=256)
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--model", help="a registered model id of that scale (default: the scale's default model)")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: size,scale,device in this process
     parser.add_argument(
@@ -230,16 +233,19 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     if args.one:
         size, scale, device = args.one.split(",")
-        print(json.dumps(run_one(size, int(scale), device, args.repeat, args.tile)))
+        print(json.dumps(run_one(size, int(scale), device, args.repeat, args.tile, args.model)))
         return
+    from irncodec.codec import PRECISIONS, Decoder
+    from irncodec.registry import find_model
+
+    scales = args.scale or ([find_model(args.model).scale] if args.model else [2, 4])
     devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     rows = []
     # The peak in the precision each device decodes in (fp32 on CPU, fp16 on CUDA), so efficiency is like for like.
-    from irncodec.codec import PRECISIONS, Decoder
 
     peaks = {d: matmul_peak(torch.device(d), dtype=PRECISIONS[Decoder(device=d, tile=0).precision]) for d in devices}
     for device in devices:
-        for scale in args.scale or [2, 4]:
+        for scale in scales:
             for size in args.sizes.split(","):
                 cmd = [
                     sys.executable,
@@ -254,6 +260,8 @@ def main() -> None:
                 ]
                 if args.threads:
                     cmd += ["--threads", str(args.threads)]
+                if args.model:
+                    cmd += ["--model", args.model]
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
                 row = json.loads(out.strip().splitlines()[-1])
                 row["matmul_gflop_per_s"] = peaks[device] / 1e9
@@ -267,14 +275,14 @@ def main() -> None:
                     flush=True,
                 )
     lines = [
-        "| device | scale | MP | encode s | decode s | decode MP/s | decode GFLOP/s | matmul GFLOP/s | "
+        "| device | model | scale | MP | encode s | decode s | decode MP/s | decode GFLOP/s | matmul GFLOP/s | "
         "efficiency | peak RSS MB | CUDA max alloc MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         cuda_mb = "" if r["cuda_max_allocated_mb"] is None else f"{r['cuda_max_allocated_mb']:.0f}"
         lines.append(
-            f"| {r['device']} ({r['threads']} thr, {r['precision']}) | x{r['scale']} | {r['size_mp']} | "
+            f"| {r['device']} ({r['threads']} thr, {r['precision']}) | {r['model']} | x{r['scale']} | {r['size_mp']} | "
             f"{r['encoding_time']:.3f} | {r['decoding_time']:.3f} | {r['decode_mp_per_s']:.2f} | "
             f"{r['decode_gflop_per_s']:.1f} | {r['matmul_gflop_per_s']:.1f} | {100 * r['efficiency']:.0f}% | "
             f"{r['peak_rss_mb']:.0f} | {cuda_mb} |"
