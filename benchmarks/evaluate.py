@@ -25,7 +25,7 @@ from PIL import Image
 from irncodec import registry
 from irncodec.codec import Decoder, Encoder
 from irncodec.metrics import psnr, rgb_to_y, ssim, y_psnr
-from irncodec.registry import default_model, load_model
+from irncodec.registry import default_model, find_model, load_model
 from irncodec.rescale import bicubic_down, quantize, sample_z, upscale
 from irncodec.train.data import list_images, load_rgb
 
@@ -46,13 +46,20 @@ def _scores(x_hat: torch.Tensor, x: torch.Tensor, scale: int) -> dict[str, float
 
 
 def evaluate(
-    scale: int, dataset: Path, lr_format: str, quality: int | None, seeds: list[int], temperature: float | None = None
+    scale: int,
+    dataset: Path,
+    lr_format: str,
+    quality: int | None,
+    seeds: list[int],
+    temperature: float | None = None,
+    model: str | None = None,
 ) -> dict:
-    """Scores of the default model for ``scale`` and ``lr_format`` on one test set, and of the references.
+    """Scores of ``model`` (default: the default model for ``scale`` and ``lr_format``) on one test set, and of
+    the references.
 
     ``temperature`` overrides the model's own z temperature (written into each file's header).
     """
-    spec = default_model(scale, lr_format)
+    spec = find_model(model) if model else default_model(scale, lr_format)
     temperature = spec.temperature if temperature is None else temperature
     enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
     net = load_model(spec)
@@ -72,6 +79,7 @@ def evaluate(
                 scale=scale,
                 lr_format=lr_format,
                 quality=quality,
+                model=spec.id,
                 z_seed=seed,
                 z_temperature=temperature,
             )
@@ -120,6 +128,7 @@ def main() -> None:
     parser.add_argument("--quality", type=int, default=90)
     parser.add_argument("--seeds", type=int, default=1, help="z seeds to average over")
     parser.add_argument("--temperature", type=float, action="append", help="z temperatures (default: the model's)")
+    parser.add_argument("--model", help="a registered model id (default: each scale's default for the LR format)")
     parser.add_argument("--out", type=Path, help="folder for results JSON and a markdown table")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
@@ -130,12 +139,12 @@ def main() -> None:
         "| SR baseline on bicubic LR, Y-PSNR |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for scale in args.scale or [2, 4]:
+    for scale in args.scale or ([find_model(args.model).scale] if args.model else [2, 4]):
         for name in args.dataset or ["Set5", "Set14"]:
             for fmt in args.lr_format or ["png"]:
                 for temperature in args.temperature or [None]:
                     q = None if fmt == "png" else args.quality
-                    r = evaluate(scale, args.data / name, fmt, q, list(range(args.seeds)), temperature)
+                    r = evaluate(scale, args.data / name, fmt, q, list(range(args.seeds)), temperature, args.model)
                     m = r["mean"]
                     lr_name = fmt if q is None else f"{fmt} q{q}"
                     sr_y = f"{m['sr/psnr-y']:.2f}" if "sr/psnr-y" in m else "n/a"
