@@ -69,10 +69,33 @@ MODELS: tuple[ModelSpec, ...] = (
         id="irn-x2",
         arch="irn",
         kwargs={"scale": 2, "blocks": 8, "growth": 16},
+        weights="irn-x2-94503b1f.pt",
+        sha256="94503b1f856d237eb1d9c947e2b2cc1edfbfbe189d38ad7de10a70e4c2986aca",
+        lr_formats=("png",),
+        notes="growth 16, 0.51M params; z = 0; irn-x2@ca4669d8 + 1100 steps of 16x64x64 (fp32, cosine from 1e-4), "
+        "2.17 h in all",
+    ),
+    # The first irn-x2 (2026-11-22); its files still decode.
+    ModelSpec(
+        id="irn-x2",
+        arch="irn",
+        kwargs={"scale": 2, "blocks": 8, "growth": 16},
         weights="irn-x2-ca4669d8.pt",
         sha256="ca4669d83524d41d5fb9faa84d37d9a9027789c9b862828b77e8e483b7e80545",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 0.51M params; z = 0; 3000 steps of 16x64x64, 1.35 h",
+    ),
+    # Half the depth for a decode about twice as fast (issue 7); never chosen by default: `--model irn-x2-small`.
+    ModelSpec(
+        id="irn-x2-small",
+        arch="irn",
+        kwargs={"scale": 2, "blocks": 4, "growth": 16},
+        weights="irn-x2-small-8ca10282.pt",
+        sha256="8ca10282b83fbf082b9bdc4850554a9d68b43ed41099cbb18cffab75b8bc2276",
+        lr_formats=(),
+        notes="4 blocks, growth 16, 0.26M params; z = 0; first 4 blocks of irn-x2 + 2000 steps of 16x64x64 "
+        "(fp32, cosine from 2e-4), 0.75 h",
     ),
     # Compression-aware (issue 5): the lossless irn-x2 fine-tuned with real JPEG (q 50-95) between the passes.
     ModelSpec(

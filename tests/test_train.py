@@ -53,7 +53,7 @@ def test_interrupted_run_resumes_exactly(data_dir: Path, tmp_path: Path) -> None
     events = [json.loads(line) for line in (tmp_path / "straight" / "log.jsonl").read_text().splitlines()]
     evals = [e for e in events if e["event"] == "eval"]
     assert [e["step"] for e in evals] == [2, 4] and all(np.isfinite(e["val_psnr"]) for e in evals)
-    assert all(e["cpu"] > 0.0 and np.isfinite(e["cpu"]) for e in evals)
+    assert all(e["cpu"] >= 0.0 and np.isfinite(e["cpu"]) for e in evals)  # logged to 0.1 s: tiny steps round to 0
 
 
 def test_a_run_resumes_with_other_arithmetic(data_dir: Path, tmp_path: Path) -> None:
