@@ -94,7 +94,7 @@ MODELS: tuple[ModelSpec, ...] = (
         weights="irn-x2-small-8ca10282.pt",
         sha256="8ca10282b83fbf082b9bdc4850554a9d68b43ed41099cbb18cffab75b8bc2276",
         lr_formats=(),
-        notes="4 blocks, growth 16, 0.26M params; z = 0; first 4 blocks of irn-x2 + 2000 steps of 16x64x64 "
+        notes="4 blocks, growth 16, 0.25M params; z = 0; first 4 blocks of irn-x2 + 2000 steps of 16x64x64 "
         "(fp32, cosine from 2e-4), 0.75 h",
     ),
     # Compression-aware (issue 5): the lossless irn-x2 fine-tuned with real JPEG (q 50-95) between the passes.
