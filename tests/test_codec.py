@@ -279,3 +279,23 @@ def test_lr_format_picks_its_model_and_every_registered_model_still_decodes(
         assert unpack(enc.encode(photo, lr_format=fmt)).header.model == "tiny-x2-lossy"
     old = enc.encode(photo, lr_format="jpeg", model="tiny-x2")  # a file made before the lossy model existed
     assert dec.decode(old).size == photo.size
+
+
+def test_a_file_decodes_with_its_own_weights_after_newer_ones_ship(
+    tiny_models: dict, photo: Image.Image, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shipping better weights under the same id keeps the old entry (default=False): old files name its hash."""
+    import dataclasses
+
+    from tests.conftest import make_tiny_irn
+
+    old = tiny_models[2]
+    path = tmp_path / "tiny-x2-new.pt"
+    torch.save(make_tiny_irn(2, seed=7).state_dict(), path)
+    new = dataclasses.replace(old, weights=str(path), sha256=registry.sha256_file(path))
+    monkeypatch.setattr(registry, "MODELS", (old,))
+    old_file = Encoder(device="cpu").encode(photo)
+    before = np.asarray(Decoder(device="cpu").decode(old_file))
+    monkeypatch.setattr(registry, "MODELS", (new, dataclasses.replace(old, default=False)))
+    assert unpack(Encoder(device="cpu").encode(photo)).header.model_hash == new.hash_prefix
+    assert np.array_equal(np.asarray(Decoder(device="cpu").decode(old_file)), before)
