@@ -26,6 +26,7 @@ from irncodec.metrics import psnr
 from irncodec.registry import find_model, load_model
 from irncodec.rescale import bicubic_down, quantize
 from irncodec.train.data import list_images, load_rgb
+from irncodec.train.loop import modcrop
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "test"
 
@@ -44,8 +45,7 @@ def error_budget(net: torch.nn.Module, images: list[np.ndarray]) -> dict[str, fl
     }
     s, c = net.scale, net.channels
     for im in images:
-        x = torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255.0
-        x = x[..., : x.shape[-2] - x.shape[-2] % s, : x.shape[-1] - x.shape[-1] % s]
+        x = modcrop(torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255.0, s)
         out = net(x)
         y, z = out[:, :c], out[:, c:]
 
