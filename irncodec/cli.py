@@ -324,6 +324,11 @@ def models() -> None:
     "--lambda-z", type=float, help="Weight of the z^2 loss that pushes the discarded latent to zero (1 in the paper)."
 )
 @click.option(
+    "--lambda-rate",
+    type=float,
+    help="Weight of the LR's estimated JPEG bits per LR pixel (recipe jpeg; 0, the default, leaves the rate out).",
+)
+@click.option(
     "--bf16/--no-bf16",
     default=None,
     help="bfloat16 autocast on CPU (default: on where the CPU has native bf16, as AVX512-BF16 or AMX).",

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from irncodec.metrics import psnr
-from irncodec.train.jpeg import jpeg_channel, jpeg_real, jpeg_simulate, quant_tables
+from irncodec.train.jpeg import jpeg_channel, jpeg_encode, jpeg_rate, jpeg_real, jpeg_simulate, quant_tables
 
 
 def _image() -> torch.Tensor:
@@ -38,3 +38,27 @@ def test_channel_has_real_values_and_simulated_gradient() -> None:
     torch.testing.assert_close(out.detach(), jpeg_real(x, 60))
     out.sum().backward()
     assert x.grad is not None and x.grad.abs().sum() > 0
+
+
+def test_rate_estimate_orders_images_and_qualities_as_the_real_files_do() -> None:
+    x = _image()
+    smooth = torch.nn.functional.avg_pool2d(x, 5, stride=1, padding=2, count_include_pad=False)
+    sizes = {(name, q): len(jpeg_encode(img, q)[0]) for name, img in (("x", x), ("smooth", smooth)) for q in (40, 90)}
+    rates = {(name, q): float(jpeg_rate(img, q)) for name, img in (("x", x), ("smooth", smooth)) for q in (40, 90)}
+    for q in (40, 90):
+        assert sizes[("smooth", q)] < sizes[("x", q)] and rates[("smooth", q)] < rates[("x", q)]
+    for name in ("x", "smooth"):
+        assert sizes[(name, 40)] < sizes[(name, 90)] and rates[(name, 40)] < rates[(name, 90)]
+    # Within a factor of 5 of the real bits per pixel (zero runs and DC are left out of the estimate; the
+    # headers are taken out of the file by subtracting the size of a flat image's file).
+    flat = len(jpeg_encode(torch.full_like(x, 0.5), 90)[0])
+    real_bpp = 8 * (sizes[("x", 90)] - flat) / (x.shape[-2] * x.shape[-1])
+    assert real_bpp / 5 < rates[("x", 90)] < real_bpp
+
+
+def test_rate_estimate_has_a_gradient_that_lowers_it() -> None:
+    x = _image().requires_grad_(True)
+    rate = jpeg_rate(x, 75)
+    rate.backward()
+    with torch.no_grad():
+        assert float(jpeg_rate(x - 0.01 * x.grad / x.grad.abs().max(), 75)) < float(rate)

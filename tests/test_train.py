@@ -118,7 +118,19 @@ def test_jpeg_aware_training_runs_and_resumes(arch: str, data_dir: Path, tmp_pat
     train(cfg, data_dir, tmp_path / "jpeg")
     events = [json.loads(line) for line in (tmp_path / "jpeg" / "log.jsonl").read_text().splitlines()]
     assert [e["step"] for e in events if e["event"] == "eval"] == [2]
+    assert all(e["val_bpp"] > 0 for e in events if e["event"] == "eval")
     last = torch.load(tmp_path / "jpeg" / "last.pt", weights_only=True)
     assert last["step"] == 2
     weights = torch.load(tmp_path / "jpeg" / "weights.pt", weights_only=True)
     assert any(k.startswith("restorer.") for k in weights) == (arch == "irn-crm")
+
+
+def test_rate_term_adds_the_weighted_jpeg_rate_estimate() -> None:
+    cfg = dataclasses.replace(CFG, lr_codec="jpeg", lr_quality_min=75, lr_quality_max=75)
+    net = IRN(scale=2, blocks=1, growth=4)
+    x = torch.rand(2, 3, 32, 32)
+    plain = irn_losses(net, x, cfg, torch.Generator().manual_seed(0))
+    assert "rate" not in plain
+    rated = irn_losses(net, x, dataclasses.replace(cfg, lambda_rate=0.5), torch.Generator().manual_seed(0))
+    assert float(rated["rate"].detach()) > 0
+    torch.testing.assert_close(rated["loss"], plain["loss"] + 0.5 * rated["rate"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["RECIPES", "TrainConfig", "evaluate_psnr", "irn_losses", "native_bf16", "train"]
+__all__ = ["RECIPES", "TrainConfig", "evaluate_psnr", "evaluate_rd", "irn_losses", "native_bf16", "train"]
 
 
 def __getattr__(name: str) -> Any:

@@ -37,6 +37,7 @@ class TrainConfig:
     lr_quality_min: int = 50  # JPEG quality range drawn from, per step
     lr_quality_max: int = 95
     eval_quality: int = 75  # JPEG quality of the LR in validation when lr_codec is "jpeg"
+    lambda_rate: float = 0.0  # weight of the LR's estimated JPEG bits per LR pixel (lr_codec "jpeg"); 0 disables
     crm_features: int = 32  # LR restorer width (arch "irn-crm")
     crm_blocks: int = 4  # LR restorer residual blocks (arch "irn-crm")
 

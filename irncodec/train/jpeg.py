@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
-__all__ = ["jpeg_channel", "jpeg_real", "jpeg_simulate", "quant_tables"]
+__all__ = ["jpeg_channel", "jpeg_decode", "jpeg_encode", "jpeg_rate", "jpeg_real", "jpeg_simulate", "quant_tables"]
 
 # ITU-T T.81 Annex K example tables (the IJG defaults), row-major 8x8.
 _LUMA = [
@@ -154,43 +154,81 @@ def _soft_round(x: Tensor) -> Tensor:
     return r + (x - r) ** 3
 
 
+def _blocks(plane: Tensor) -> Tensor:
+    """N x 1 x H x W (H, W multiples of 8) as N x H/8 x W/8 x 8 x 8 blocks."""
+    n, _, h, w = plane.shape
+    return plane.view(n, h // 8, 8, w // 8, 8).permute(0, 1, 3, 2, 4)
+
+
+def _unblock(blocks: Tensor) -> Tensor:
+    n, bh, bw = blocks.shape[:3]
+    return blocks.permute(0, 1, 3, 2, 4).reshape(n, 1, bh * 8, bw * 8)
+
+
 def _quantize_plane(plane: Tensor, table: Tensor) -> Tensor:
     """DCT, quantise, dequantise, inverse DCT of N x 1 x H x W (H, W multiples of 8), values centred at 0."""
-    n, _, h, w = plane.shape
     dct = _DCT.to(plane)
-    blocks = plane.view(n, h // 8, 8, w // 8, 8).permute(0, 1, 3, 2, 4)  # n, bh, bw, 8, 8
-    coef = dct @ blocks @ dct.T
+    coef = dct @ _blocks(plane) @ dct.T
     coef = _soft_round(coef / table.to(plane)) * table.to(plane)
-    out = dct.T @ coef @ dct
-    return out.permute(0, 1, 3, 2, 4).reshape(n, 1, h, w)
+    return _unblock(dct.T @ coef @ dct)
+
+
+def _planes(x: Tensor, quality: int) -> list[tuple[Tensor, Tensor]]:
+    """The three planes JPEG codes (Y at full size, Cb and Cr averaged 2 x 2, centred at 0) with their tables,
+    for N x 3 x H x W RGB in [0, 1] padded to a multiple of 16 as the codec does."""
+    h, w = x.shape[-2:]
+    xp = F.pad(x, (0, (-w) % 16, 0, (-h) % 16), mode="replicate") * 255.0
+    ycc = torch.einsum("ij,njhw->nihw", _RGB2YCC.to(xp), xp)
+    luma_t, chroma_t = quant_tables(quality)
+    return [(ycc[:, :1] - 128.0, luma_t)] + [(F.avg_pool2d(ycc[:, c : c + 1], 2), chroma_t) for c in (1, 2)]
 
 
 def jpeg_simulate(x: Tensor, quality: int) -> Tensor:
     """Differentiable approximation of baseline JPEG (4:2:0) on N x 3 x H x W RGB in [0, 1]."""
     h, w = x.shape[-2:]
-    ph, pw = (-h) % 16, (-w) % 16
-    xp = F.pad(x, (0, pw, 0, ph), mode="replicate") * 255.0
-    ycc = torch.einsum("ij,njhw->nihw", _RGB2YCC.to(xp), xp)
-    luma_t, chroma_t = quant_tables(quality)
-    y = _quantize_plane(ycc[:, :1] - 128.0, luma_t) + 128.0
-    chroma = []
-    for c in (1, 2):
-        small = F.avg_pool2d(ycc[:, c : c + 1], 2)
-        small = _quantize_plane(small, chroma_t)
-        chroma.append(F.interpolate(small, scale_factor=2, mode="bilinear", align_corners=False))
-    rgb = torch.einsum("ij,njhw->nihw", _YCC2RGB.to(xp), torch.cat([y, *chroma], dim=1)) / 255.0
+    (luma, luma_t), *chroma = _planes(x, quality)
+    y = _quantize_plane(luma, luma_t) + 128.0
+    up = [F.interpolate(_quantize_plane(p, t), scale_factor=2, mode="bilinear", align_corners=False) for p, t in chroma]
+    rgb = torch.einsum("ij,njhw->nihw", _YCC2RGB.to(y), torch.cat([y, *up], dim=1)) / 255.0
     return rgb[..., :h, :w].clamp(0.0, 1.0)
+
+
+def jpeg_rate(x: Tensor, quality: int) -> Tensor:
+    """A differentiable estimate of JPEG's bits per pixel for N x 3 x H x W RGB in [0, 1] (mean over the batch).
+
+    Each quantised AC coefficient c (before rounding) counts log2(1 + |c|) bits, a smooth stand-in for the
+    magnitude category plus sign bits of the Huffman coder; zero runs and the DC term are left out. The value is
+    a proxy that tracks the real file size (see the tests), used as a rate term in training.
+    """
+    bits = x.new_zeros(())
+    dct = _DCT.to(x)
+    ac = torch.ones(8, 8, device=x.device)
+    ac[0, 0] = 0.0
+    for plane, table in _planes(x.float(), quality):
+        coef = dct @ _blocks(plane) @ dct.T / table.to(plane)
+        bits = bits + (torch.log2(1.0 + coef.abs()) * ac).sum()
+    return bits / (x.shape[0] * x.shape[-2] * x.shape[-1])
+
+
+def jpeg_encode(x: Tensor, quality: int) -> list[bytes]:
+    """Pillow's JPEG file of each image of N x 3 x H x W in [0, 1] (rounded to 8 bits first)."""
+    files = []
+    for img in x.detach().float().clamp(0, 1).mul(255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy():
+        buf = io.BytesIO()
+        Image.fromarray(img).save(buf, format="JPEG", quality=int(quality))
+        files.append(buf.getvalue())
+    return files
+
+
+def jpeg_decode(files: list[bytes], device: torch.device | str = "cpu") -> Tensor:
+    """N x 3 x H x W float in [0, 1] from JPEG files of one size."""
+    out = [np.asarray(Image.open(io.BytesIO(f)).convert("RGB")) for f in files]
+    return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).to(device, torch.float32).div(255.0)
 
 
 def jpeg_real(x: Tensor, quality: int) -> Tensor:
     """Pillow's JPEG encode + decode of each image of N x 3 x H x W in [0, 1] (no gradient)."""
-    out = []
-    for img in x.detach().float().clamp(0, 1).mul(255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy():
-        buf = io.BytesIO()
-        Image.fromarray(img).save(buf, format="JPEG", quality=int(quality))
-        buf.seek(0)
-        out.append(np.asarray(Image.open(buf).convert("RGB")))
-    return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).to(x.device, torch.float32).div(255.0)
+    return jpeg_decode(jpeg_encode(x, quality), x.device)
 
 
 def jpeg_channel(x: Tensor, quality: int) -> Tensor:

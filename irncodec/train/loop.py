@@ -33,9 +33,18 @@ from irncodec.models.sr import EDSR
 from irncodec.rescale import bicubic_down, downscale, quantize, quantize_ste, sample_z, upscale
 from irncodec.train.config import RECIPES, TrainConfig, recipe_config
 from irncodec.train.data import PatchSampler, list_images, load_rgb
-from irncodec.train.jpeg import jpeg_channel, jpeg_real
+from irncodec.train.jpeg import jpeg_channel, jpeg_decode, jpeg_encode, jpeg_rate
 
-__all__ = ["RECIPES", "TrainConfig", "evaluate_psnr", "irn_losses", "native_bf16", "recipe_config", "train"]
+__all__ = [
+    "RECIPES",
+    "TrainConfig",
+    "evaluate_psnr",
+    "evaluate_rd",
+    "irn_losses",
+    "native_bf16",
+    "recipe_config",
+    "train",
+]
 
 
 # Fields that change the arithmetic or bookkeeping of a run, not what it learns: a run may resume with others.
@@ -89,7 +98,8 @@ def lr_at(cfg: TrainConfig, step: int) -> float:
 
 
 def irn_losses(model: IRN, x: Tensor, cfg: TrainConfig, z_gen: torch.Generator) -> dict[str, Tensor]:
-    """The three IRN loss terms and their weighted total for an HR batch ``x``."""
+    """The IRN loss terms (and the LR's estimated JPEG rate when ``lambda_rate`` weights it) and their weighted
+    total for an HR batch ``x``."""
     out = model(x)
     c = model.channels
     y, z = out[:, :c], out[:, c:]
@@ -99,15 +109,20 @@ def irn_losses(model: IRN, x: Tensor, cfg: TrainConfig, z_gen: torch.Generator) 
     l_z = z.float().pow(2).sum() / x.shape[0] / n_hr
     z_in = torch.randn(z.shape, generator=z_gen) * cfg.z_temperature if cfg.z_temperature else torch.zeros(z.shape)
     y_sent = quantize_ste(y)
+    terms = {}
     if cfg.lr_codec == "jpeg":
         quality = int(torch.randint(cfg.lr_quality_min, cfg.lr_quality_max + 1, (1,), generator=z_gen))
+        if cfg.lambda_rate:
+            terms["rate"] = jpeg_rate(y, quality)
         y_sent = jpeg_channel(y_sent, quality).to(y.dtype)
     elif cfg.lr_codec != "none":
         raise ValueError(f"unknown lr_codec {cfg.lr_codec!r}")
     x_hat = model(torch.cat((y_sent, z_in.to(y.device, y.dtype)), dim=1), rev=True)
     l_back = (x_hat.float() - x).abs().sum() / x.shape[0] / n_hr
     total = cfg.lambda_forw * l_forw + cfg.lambda_back * l_back + cfg.lambda_z * l_z
-    return {"loss": total, "forw": l_forw, "back": l_back, "z": l_z}
+    if "rate" in terms:
+        total = total + cfg.lambda_rate * terms["rate"]
+    return {"loss": total, "forw": l_forw, "back": l_back, "z": l_z, **terms}
 
 
 def sr_losses(model: EDSR, x: Tensor, cfg: TrainConfig) -> dict[str, Tensor]:
@@ -127,6 +142,33 @@ def modcrop(x: Tensor, scale: int) -> Tensor:
 
 
 @torch.no_grad()
+def evaluate_rd(
+    model: IRN | EDSR,
+    images: Sequence[np.ndarray],
+    temperature: float = 0.0,
+    seed: int = 0,
+    jpeg_quality: int | None = None,
+) -> tuple[float, float]:
+    """Mean RGB PSNR and mean LR bits per HR pixel over uint8 H x W x 3 images of the codec's path (IRN:
+    forward, 8-bit LR, optionally JPEG at ``jpeg_quality``, inverse) or of super-resolution from the 8-bit
+    bicubic LR (EDSR). The bits are the JPEG file's (NaN without ``jpeg_quality``)."""
+    values, bits = [], []
+    for im in images:
+        x = modcrop(torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255.0, model.scale)
+        if isinstance(model, IRN):
+            y = downscale(model, x)
+            if jpeg_quality is not None:
+                files = jpeg_encode(y, jpeg_quality)
+                bits.append(8 * len(files[0]) / (x.shape[-2] * x.shape[-1]))
+                y = jpeg_decode(files, y.device)
+            z = sample_z((1, model.latent_channels, *y.shape[-2:]), seed, temperature)
+            x_hat = upscale(model, y, z)
+        else:
+            x_hat = model(quantize(bicubic_down(x, model.scale))).clamp(0.0, 1.0)
+        values.append(psnr(torch.round(x_hat * 255.0) / 255.0, x))
+    return float(np.mean(values)), float(np.mean(bits)) if bits else math.nan
+
+
 def evaluate_psnr(
     model: IRN | EDSR,
     images: Sequence[np.ndarray],
@@ -134,21 +176,8 @@ def evaluate_psnr(
     seed: int = 0,
     jpeg_quality: int | None = None,
 ) -> float:
-    """Mean RGB PSNR over uint8 H x W x 3 images of the codec's path (IRN: forward, 8-bit LR, optionally
-    JPEG at ``jpeg_quality``, inverse) or of super-resolution from the 8-bit bicubic LR (EDSR)."""
-    values = []
-    for im in images:
-        x = modcrop(torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255.0, model.scale)
-        if isinstance(model, IRN):
-            y = downscale(model, x)
-            if jpeg_quality is not None:
-                y = jpeg_real(y, jpeg_quality)
-            z = sample_z((1, model.latent_channels, *y.shape[-2:]), seed, temperature)
-            x_hat = upscale(model, y, z)
-        else:
-            x_hat = model(quantize(bicubic_down(x, model.scale))).clamp(0.0, 1.0)
-        values.append(psnr(torch.round(x_hat * 255.0) / 255.0, x))
-    return float(np.mean(values))
+    """The mean RGB PSNR of :func:`evaluate_rd`."""
+    return evaluate_rd(model, images, temperature, seed, jpeg_quality)[0]
 
 
 def _save_atomic(obj: dict, path: Path) -> None:
@@ -237,7 +266,10 @@ def train(
         model.eval()
         rec = {"event": "eval", "step": step, "elapsed": round(elapsed, 1), "cpu": round(cpu, 1)}
         q = cfg.eval_quality if cfg.lr_codec == "jpeg" else None
-        rec["val_psnr"] = round(evaluate_psnr(model, val_images, jpeg_quality=q), 3)
+        val_psnr, val_bpp = evaluate_rd(model, val_images, jpeg_quality=q)
+        rec["val_psnr"] = round(val_psnr, 3)
+        if q is not None:
+            rec["val_bpp"] = round(val_bpp, 4)
         if report_images:
             rec["report_psnr"] = round(evaluate_psnr(model, report_images, jpeg_quality=q), 3)
         model.train()
