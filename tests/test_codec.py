@@ -15,6 +15,7 @@ from bitstream.container import with_header
 from irncodec import registry
 from irncodec.codec import Decoder, Encoder, decode, encode
 from irncodec.errors import BudgetError, DeviceError, InputImageError, PayloadError, UnknownModelError, WeightsError
+from irncodec.imageio import encode_plane
 from irncodec.metrics import psnr
 from irncodec.rescale import map_tiles, pad_to_multiple, sample_z
 
@@ -299,3 +300,16 @@ def test_a_file_decodes_with_its_own_weights_after_newer_ones_ship(
     monkeypatch.setattr(registry, "MODELS", (new, dataclasses.replace(old, default=False)))
     assert unpack(Encoder(device="cpu").encode(photo)).header.model_hash == new.hash_prefix
     assert np.array_equal(np.asarray(Decoder(device="cpu").decode(old_file)), before)
+
+
+@pytest.mark.parametrize("quality", [30, 75, 95])
+def test_jpeg_lr_is_pillows_pixels_in_no_more_bytes(quality: int) -> None:
+    rng = np.random.default_rng(quality)
+    yy, xx = np.mgrid[0:96, 0:128]
+    smooth = np.stack([np.sin(xx / 9.0), np.cos(yy / 7.0), np.sin((xx + yy) / 13.0)], -1) * 90 + 128
+    im = Image.fromarray(np.clip(smooth + rng.normal(0, 12, smooth.shape), 0, 255).astype(np.uint8))
+    plain = io.BytesIO()
+    im.save(plain, format="JPEG", quality=quality)
+    ours = encode_plane(im, "jpeg", quality)
+    assert len(ours) < len(plain.getvalue())
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(ours))), np.asarray(Image.open(plain)))

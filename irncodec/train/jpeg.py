@@ -20,6 +20,8 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
+from irncodec.imageio import encode_plane
+
 __all__ = ["jpeg_channel", "jpeg_decode", "jpeg_encode", "jpeg_rate", "jpeg_real", "jpeg_simulate", "quant_tables"]
 
 # ITU-T T.81 Annex K example tables (the IJG defaults), row-major 8x8.
@@ -211,13 +213,10 @@ def jpeg_rate(x: Tensor, quality: int) -> Tensor:
 
 
 def jpeg_encode(x: Tensor, quality: int) -> list[bytes]:
-    """Pillow's JPEG file of each image of N x 3 x H x W in [0, 1] (rounded to 8 bits first)."""
-    files = []
-    for img in x.detach().float().clamp(0, 1).mul(255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy():
-        buf = io.BytesIO()
-        Image.fromarray(img).save(buf, format="JPEG", quality=int(quality))
-        files.append(buf.getvalue())
-    return files
+    """The codec's JPEG file (:func:`irncodec.imageio.encode_plane`) of each image of N x 3 x H x W in [0, 1],
+    rounded to 8 bits first."""
+    pixels = x.detach().float().clamp(0, 1).mul(255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+    return [encode_plane(Image.fromarray(img), "jpeg", int(quality)) for img in pixels]
 
 
 def jpeg_decode(files: list[bytes], device: torch.device | str = "cpu") -> Tensor:
