@@ -324,6 +324,12 @@ def models() -> None:
     "--lambda-z", type=float, help="Weight of the z^2 loss that pushes the discarded latent to zero (1 in the paper)."
 )
 @click.option(
+    "--lr-quality-min", type=click.IntRange(1, 100), help="Lowest JPEG quality drawn per step (recipe jpeg; 50)."
+)
+@click.option(
+    "--lr-quality-max", type=click.IntRange(1, 100), help="Highest JPEG quality drawn per step (recipe jpeg; 95)."
+)
+@click.option(
     "--lambda-rate",
     type=float,
     help="Weight of the LR's estimated JPEG bits per LR pixel (recipe jpeg; 0, the default, leaves the rate out).",

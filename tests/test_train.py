@@ -134,3 +134,8 @@ def test_rate_term_adds_the_weighted_jpeg_rate_estimate() -> None:
     rated = irn_losses(net, x, dataclasses.replace(cfg, lambda_rate=0.5), torch.Generator().manual_seed(0))
     assert float(rated["rate"].detach()) > 0
     torch.testing.assert_close(rated["loss"], plain["loss"] + 0.5 * rated["rate"])
+
+
+def test_an_empty_jpeg_quality_range_is_refused() -> None:
+    with pytest.raises(ValueError, match="quality range"):
+        dataclasses.replace(CFG, lr_quality_min=80, lr_quality_max=60)

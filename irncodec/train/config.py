@@ -41,6 +41,12 @@ class TrainConfig:
     crm_features: int = 32  # LR restorer width (arch "irn-crm")
     crm_blocks: int = 4  # LR restorer residual blocks (arch "irn-crm")
 
+    def __post_init__(self) -> None:
+        if not 1 <= self.lr_quality_min <= self.lr_quality_max <= 100:
+            raise ValueError(
+                f"JPEG quality range must have 1 <= min <= max <= 100, not {self.lr_quality_min}-{self.lr_quality_max}"
+            )
+
 
 RECIPES: dict[str, dict] = {
     # Measured fastest per CPU-hour (issue 9): narrow net, z = 0 in the inverse pass, bf16.
