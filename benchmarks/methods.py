@@ -107,17 +107,21 @@ class Irncodec(Method):
     ) -> None:
         self.scale, self.lr_format, self.model = scale, lr_format, model
         self.encoder, self.decoder = encoder, decoder
-        self.spec = find_model(model) if model else default_model(scale, lr_format)
         self.name = name or f"irncodec-{lr_format}"
         self.family = family
         self.lossy = lr_format != "png"
-        self.description = f"irncodec x{scale} ({self.spec.id}), IRN LR stored as {lr_format.upper()}"
+        models = sorted({s.id for s in map(self.spec_for, range(101) if self.lossy else [None])})
+        self.description = f"irncodec x{scale} ({', '.join(models)}), IRN LR stored as {lr_format.upper()}"
         self.forward_cache = forward_cache if forward_cache is not None else ForwardCache()
 
+    def spec_for(self, quality: int | None) -> ModelSpec:
+        """The model a file of this LR quality uses: the pinned one, or the codec's choice for the quality."""
+        return find_model(self.model) if self.model else default_model(self.scale, self.lr_format, quality)
+
     def sweep(self, rgb: np.ndarray, qualities: Sequence[int]) -> list[Point]:
-        analysis, t_forward = self.forward_cache.get(self.encoder, rgb, self.spec, self.lr_format)
         points = []
         for q in qualities if self.lossy else [None]:
+            analysis, t_forward = self.forward_cache.get(self.encoder, rgb, self.spec_for(q), self.lr_format)
             t0 = time.perf_counter()
             data = self.encoder.package(analysis, self.lr_format, q)
             t1 = time.perf_counter()

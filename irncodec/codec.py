@@ -94,6 +94,11 @@ def _check_format(lr_format: str, quality: int | None) -> None:
         raise InputImageError(f"quality {quality} is not in [0, 100]")
 
 
+def _lr_quality(lr_format: str, quality: int | None) -> int | None:
+    """The LR quality a file gets: none for PNG, the default for a lossy format when none is given."""
+    return None if lr_format == "png" else (imageio.DEFAULT_QUALITY if quality is None else quality)
+
+
 @dataclass(frozen=True)
 class Analysis:
     """The result of the forward pass: model, prepared input, 8-bit LR pixels, lossless alpha plane."""
@@ -113,13 +118,21 @@ class Encoder:
         # Channels-last: 1.7-1.8x faster forward passes on the CPU (benchmarks/speed.py --runtimes).
         self._cache = _ModelCache(self.device, torch.channels_last)
 
-    def analyze(self, image: Image.Image, scale: int = 2, lr_format: str = "png", model: str | None = None) -> Analysis:
+    def analyze(
+        self,
+        image: Image.Image,
+        scale: int = 2,
+        lr_format: str = "png",
+        model: str | None = None,
+        quality: int | None = None,
+    ) -> Analysis:
         """Run the forward pass once: the 8-bit LR and everything else a file needs but the LR encoding.
 
-        ``model`` defaults to the registry's choice for the scale and LR format.
+        ``model`` defaults to the registry's choice for the scale, LR format and LR quality (the default
+        quality when ``None``): compression-aware models may each serve a band of qualities.
         """
-        _check_format(lr_format, None)
-        spec = find_model(model) if model else default_model(scale, lr_format)
+        _check_format(lr_format, quality)
+        spec = find_model(model) if model else default_model(scale, lr_format, _lr_quality(lr_format, quality))
         if spec.kind != "codec":
             raise InputImageError(f"model {spec.id} is a {spec.kind}, not a codec model")
         if spec.scale != scale:
@@ -144,7 +157,7 @@ class Encoder:
     ) -> bytes:
         """Encode the LR of an :meth:`analyze` result and wrap it in the container (cheap; no network)."""
         _check_format(lr_format, quality)
-        quality = None if lr_format == "png" else (imageio.DEFAULT_QUALITY if quality is None else quality)
+        quality = _lr_quality(lr_format, quality)
         spec, prepared = analysis.spec, analysis.image
         h, w = prepared.rgb.shape[:2]
         header = Header(
@@ -175,39 +188,56 @@ class Encoder:
     ) -> tuple[bytes, int | None]:
         """The highest-quality file of at most ``max_bytes`` bytes, and the LR quality chosen.
 
-        The forward pass runs once; a binary search over the LR quality (0-100)
-        packages candidates, taking the file size as non-decreasing in quality
-        and checking the neighbours of the answer. PNG has no quality to lower:
-        it fits or raises :class:`BudgetError`, as does a budget below quality 0.
+        A binary search over the LR quality (0-100) packages candidates, taking the file size as
+        non-decreasing in quality and checking the neighbours of the answer. Where the registry serves bands of
+        quality with different models, each band is searched on its own, highest first, with its model's
+        forward pass (run once per model). PNG has no quality to lower: it fits or raises
+        :class:`BudgetError`, as does a budget below quality 0.
         """
-        analysis = self.analyze(image, scale=scale, lr_format=lr_format, model=model)
+        analyses: dict[tuple[str, str], Analysis] = {}
         sizes: dict[int | None, bytes] = {}
+
+        def spec_for(q: int | None) -> ModelSpec:
+            return find_model(model) if model else default_model(scale, lr_format, q)
 
         def attempt(q: int | None) -> bytes:
             if q not in sizes:
-                sizes[q] = self.package(analysis, lr_format, q, z_seed=z_seed)
+                spec = spec_for(q)
+                key = (spec.id, spec.sha256)
+                if key not in analyses:
+                    analyses[key] = self.analyze(image, scale=scale, lr_format=lr_format, model=spec.id, quality=q)
+                sizes[q] = self.package(analyses[key], lr_format, q, z_seed=z_seed)
             return sizes[q]
 
         if lr_format == "png":
+            _check_format(lr_format, None)
             data = attempt(None)
             if len(data) > max_bytes:
                 raise BudgetError(
                     f"the PNG LR needs {len(data)} bytes, over the budget of {max_bytes}; use --lr-format jpeg or webp"
                 )
             return data, None
-        lo, hi = 0, 100
-        if len(attempt(lo)) > max_bytes:
-            raise BudgetError(f"even quality 0 needs {len(attempt(lo))} bytes, over the budget of {max_bytes}")
-        while lo < hi:  # invariant: quality lo fits
-            mid = (lo + hi + 1) // 2
-            if len(attempt(mid)) <= max_bytes:
-                lo = mid
+        _check_format(lr_format, 0)
+        bands: list[tuple[int, int]] = []  # runs of qualities served by one model, highest first
+        for q in range(100, -1, -1):
+            if bands and spec_for(q) == spec_for(bands[-1][0]):
+                bands[-1] = (q, bands[-1][1])
             else:
-                hi = mid - 1
-        for q in (lo + 2, lo + 1):  # sizes are not strictly monotone in quality
-            if q <= 100 and len(attempt(q)) <= max_bytes:
-                lo = max(lo, q)
-        return attempt(lo), lo
+                bands.append((q, q))
+        for lo, hi in bands:
+            if len(attempt(lo)) > max_bytes:
+                continue
+            while lo < hi:  # invariant: quality lo fits
+                mid = (lo + hi + 1) // 2
+                if len(attempt(mid)) <= max_bytes:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            for q in (lo + 2, lo + 1):  # sizes are not strictly monotone in quality
+                if q <= 100 and spec_for(q) == spec_for(lo) and len(attempt(q)) <= max_bytes:
+                    lo = max(lo, q)
+            return attempt(lo), lo
+        raise BudgetError(f"even quality 0 needs {len(attempt(0))} bytes, over the budget of {max_bytes}")
 
     def encode(
         self,
@@ -220,8 +250,7 @@ class Encoder:
         z_temperature: float | None = None,
     ) -> bytes:
         """Encode a Pillow image. ``model`` defaults to the registry's choice for scale and format."""
-        _check_format(lr_format, quality)
-        analysis = self.analyze(image, scale=scale, lr_format=lr_format, model=model)
+        analysis = self.analyze(image, scale=scale, lr_format=lr_format, model=model, quality=quality)
         return self.package(analysis, lr_format, quality, z_seed=z_seed, z_temperature=z_temperature)
 
 

@@ -46,6 +46,7 @@ class ModelSpec:
     sha256: str
     temperature: float = 0.0  # z temperature it decodes at (what it was trained for)
     lr_formats: tuple[str, ...] = ("png", "jpeg", "webp")  # payloads it serves by default
+    lr_qualities: tuple[int, int] = (0, 100)  # lossy LR qualities it serves by default (inclusive)
     default: bool = True  # newest entry for its id and scale: the one new files use
     kind: str = "codec"  # "codec" (an invertible rescaler) or "sr-baseline" (benchmarks only)
     notes: str = field(default="", compare=False)
@@ -164,13 +165,24 @@ def find_model(model_id: str, weight_hash: str | None = None) -> ModelSpec:
     raise UnknownModelError(f"model {what} is not installed; installed: {', '.join(installed_models()) or 'none'}")
 
 
-def default_model(scale: int, lr_format: str = "png") -> ModelSpec:
-    """The default model for a scale and LR payload format."""
+def default_model(scale: int, lr_format: str = "png", quality: int | None = None) -> ModelSpec:
+    """The default model for a scale, LR payload format and (lossy formats) LR quality.
+
+    A compression-aware model may serve a band of qualities only (its ``lr_qualities``); ``quality=None``
+    matches any band, so the first model for the format is returned.
+    """
+
+    def serves(m: ModelSpec) -> bool:
+        in_band = quality is None or lr_format == "png" or m.lr_qualities[0] <= quality <= m.lr_qualities[1]
+        return m.kind == "codec" and m.default and m.scale == scale and lr_format in m.lr_formats and in_band
+
     for m in MODELS:
-        if m.kind == "codec" and m.default and m.scale == scale and lr_format in m.lr_formats:
+        if serves(m):
             return m
+    band = "" if quality is None or lr_format == "png" else f" at quality {quality}"
     raise UnknownModelError(
-        f"no installed model for scale {scale} and {lr_format} LR; installed: {', '.join(installed_models()) or 'none'}"
+        f"no installed model for scale {scale} and {lr_format} LR{band}; "
+        f"installed: {', '.join(installed_models()) or 'none'}"
     )
 
 

@@ -313,3 +313,38 @@ def test_jpeg_lr_is_pillows_pixels_in_no_more_bytes(quality: int) -> None:
     ours = encode_plane(im, "jpeg", quality)
     assert len(ours) < len(plain.getvalue())
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(ours))), np.asarray(Image.open(plain)))
+
+
+def test_quality_bands_pick_their_model_and_the_budget_search_spans_them(
+    tiny_models: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from tests.conftest import make_tiny_irn
+
+    path = tmp_path / "tiny-x2-high.pt"
+    torch.save(make_tiny_irn(2, seed=9).state_dict(), path)
+    low = dataclasses.replace(tiny_models[2], id="tiny-x2-low", lr_formats=("jpeg",), lr_qualities=(0, 80))
+    high = dataclasses.replace(
+        low, id="tiny-x2-high", weights=str(path), sha256=registry.sha256_file(path), lr_qualities=(81, 100)
+    )
+    lossless = dataclasses.replace(tiny_models[2], lr_formats=("png",))
+    monkeypatch.setattr(registry, "MODELS", (lossless, low, high))
+    rng = np.random.default_rng(5)
+    im = Image.fromarray(rng.integers(0, 256, (64, 96, 3), dtype=np.uint8))
+    enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
+    analyses = {m.id: enc.analyze(im, lr_format="jpeg", model=m.id) for m in (low, high)}
+    files = {q: enc.package(analyses[(low if q <= 80 else high).id], "jpeg", q) for q in range(0, 101)}
+    for q in (80, 81):  # encode picks the band's model by itself, and makes the same file
+        assert enc.encode(im, lr_format="jpeg", quality=q) == files[q]
+    assert unpack(files[80]).header.model == "tiny-x2-low" and unpack(files[81]).header.model == "tiny-x2-high"
+    assert unpack(enc.encode(im, lr_format="jpeg")).header.model == "tiny-x2-high"  # the default quality, 90
+    assert unpack(enc.encode(im)).header.model == "tiny-x2"
+    for q in (80, 81):
+        assert dec.decode(files[q]).size == im.size
+    for target in (60, 90):
+        budget = len(files[target])
+        data, quality = enc.encode_to_budget(im, budget, lr_format="jpeg")
+        best = max(q for q, f in files.items() if len(f) <= budget)
+        assert data == files[quality] and len(data) <= budget
+        assert quality == best
