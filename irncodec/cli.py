@@ -288,7 +288,12 @@ def models() -> None:
 
     for m in MODELS:
         mark = "*" if m.default else " "
-        click.echo(f"{mark} {m.id}@{m.hash_prefix}  scale {m.scale}  T={m.temperature}  {m.arch} {m.kwargs}  {m.notes}")
+        lossy = [f for f in m.lr_formats if f != "png"]
+        band = f" q{m.lr_qualities[0]}-{m.lr_qualities[1]}" if lossy and m.lr_qualities != (0, 100) else ""
+        serves = f"serves {','.join(m.lr_formats)}{band}" if m.lr_formats else "by name only"
+        serves = serves if m.default else "decodes older files"
+        head = f"{mark} {m.id}@{m.hash_prefix}  scale {m.scale}  T={m.temperature}"
+        click.echo(f"{head}  {serves}  {m.arch} {m.kwargs}  {m.notes}")
 
 
 @main.command()
