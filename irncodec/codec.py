@@ -194,6 +194,7 @@ class Encoder:
         forward pass (run once per model). PNG has no quality to lower: it fits or raises
         :class:`BudgetError`, as does a budget below quality 0.
         """
+        _check_format(lr_format, None)
         analyses: dict[tuple[str, str], Analysis] = {}
         sizes: dict[int | None, bytes] = {}
 
@@ -210,14 +211,12 @@ class Encoder:
             return sizes[q]
 
         if lr_format == "png":
-            _check_format(lr_format, None)
             data = attempt(None)
             if len(data) > max_bytes:
                 raise BudgetError(
                     f"the PNG LR needs {len(data)} bytes, over the budget of {max_bytes}; use --lr-format jpeg or webp"
                 )
             return data, None
-        _check_format(lr_format, 0)
         bands: list[tuple[int, int]] = []  # runs of qualities served by one model, highest first
         for q in range(100, -1, -1):
             if bands and spec_for(q) == spec_for(bands[-1][0]):
