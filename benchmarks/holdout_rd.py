@@ -4,10 +4,11 @@
 
 Each model (a registered id, optionally ``=`` a state dict of the same architecture) encodes the photos the
 training loop holds out for validation (the last ``TrainConfig.holdout`` of the training folder, never a test
-set), its LR goes through Pillow's JPEG at each quality, and the inverse rebuilds the HR. Bicubic down + the same
-JPEG + the registered SR baseline is measured beside them. Prints, and writes as JSON with ``--out``, the mean
-bpp (LR file bits per HR pixel) and RGB PSNR per quality, and the Bjontegaard rate and PSNR deltas of every
-curve against the first model's. Decisions between training runs use this, so the test sets stay untouched.
+set), its LR goes through the codec's JPEG (or WebP, ``--lr-format webp``) at each quality, and the inverse
+rebuilds the HR. Bicubic down + the same LR codec + the registered SR baseline is measured beside them. Prints,
+and writes as JSON with ``--out``, the mean bpp (LR file bits per HR pixel) and RGB PSNR per quality, and the
+Bjontegaard rate and PSNR deltas of every curve against the first model's. Decisions between training runs use
+this, so the test sets stay untouched.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from benchmarks.bd import bd_psnr, bd_rate
 from irncodec.metrics import psnr
 from irncodec.registry import find_model, load_model, sr_baseline
 from irncodec.rescale import bicubic_down, quantize
-from irncodec.train.config import TrainConfig
+from irncodec.train.config import LR_CODECS, TrainConfig
 from irncodec.train.data import list_images, load_rgb
 from irncodec.train.jpeg import jpeg_decode, jpeg_encode
 from irncodec.train.loop import evaluate_rd, modcrop
@@ -39,12 +40,14 @@ def holdout_images(data: Path, holdout: int = TrainConfig.holdout) -> list[np.nd
 
 
 @torch.inference_mode()
-def bicubic_sr_rd(sr: torch.nn.Module, images: list[np.ndarray], scale: int, quality: int) -> tuple[float, float]:
-    """Mean RGB PSNR and LR bits per HR pixel of bicubic down, JPEG at ``quality``, then ``sr`` up."""
+def bicubic_sr_rd(
+    sr: torch.nn.Module, images: list[np.ndarray], scale: int, quality: int, fmt: str = "jpeg"
+) -> tuple[float, float]:
+    """Mean RGB PSNR and LR bits per HR pixel of bicubic down, ``fmt`` at ``quality``, then ``sr`` up."""
     values, bits = [], []
     for im in images:
         x = modcrop(torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255.0, scale)
-        files = jpeg_encode(quantize(bicubic_down(x, scale)), quality)
+        files = jpeg_encode(quantize(bicubic_down(x, scale)), quality, fmt)
         bits.append(8 * len(files[0]) / (x.shape[-2] * x.shape[-1]))
         x_hat = sr(jpeg_decode(files)).clamp(0.0, 1.0)
         values.append(psnr(torch.round(x_hat * 255.0) / 255.0, x))
@@ -64,6 +67,7 @@ def main() -> None:
     parser.add_argument("models", nargs="+", help="ID or ID=WEIGHTS; the first is the reference of the deltas")
     parser.add_argument("--scale", type=int, default=2)
     parser.add_argument("--qualities", default="30,50,75,90")
+    parser.add_argument("--lr-format", choices=LR_CODECS, default="jpeg", help="the lossy codec of the LR")
     parser.add_argument("--data", type=Path, default=TRAIN, help="the training folder (its held-out photos)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path)
@@ -75,13 +79,13 @@ def main() -> None:
     curves: dict[str, dict[str, list[float]]] = {}
     for spec in args.models:
         net = _model(spec)
-        points = [evaluate_rd(net, images, jpeg_quality=q) for q in qualities]
+        points = [evaluate_rd(net, images, lr_quality=q, lr_format=args.lr_format) for q in qualities]
         curves[spec] = {"bpp": [b for _, b in points], "psnr": [p for p, _ in points]}
     sr_spec = sr_baseline(args.scale)
     if sr_spec is not None:
         sr = load_model(sr_spec).eval()
-        points = [bicubic_sr_rd(sr, images, args.scale, q) for q in qualities]
-        curves["bicubic-jpeg-sr"] = {"bpp": [b for _, b in points], "psnr": [p for p, _ in points]}
+        points = [bicubic_sr_rd(sr, images, args.scale, q, args.lr_format) for q in qualities]
+        curves[f"bicubic-{args.lr_format}-sr"] = {"bpp": [b for _, b in points], "psnr": [p for p, _ in points]}
 
     ref = curves[args.models[0]]
     for name, c in curves.items():
@@ -91,7 +95,13 @@ def main() -> None:
         print(f"{name}: {pts}  BD-rate {c['bd_rate']:+.2f} %  BD-PSNR {c['bd_psnr']:+.3f} dB")
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        report = {"scale": args.scale, "qualities": qualities, "images": len(images), "curves": curves}
+        report = {
+            "scale": args.scale,
+            "lr_format": args.lr_format,
+            "qualities": qualities,
+            "images": len(images),
+            "curves": curves,
+        }
         args.out.write_text(json.dumps(report, indent=1))
 
 

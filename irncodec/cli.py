@@ -329,10 +329,10 @@ def models() -> None:
     "--lambda-z", type=float, help="Weight of the z^2 loss that pushes the discarded latent to zero (1 in the paper)."
 )
 @click.option(
-    "--lr-quality-min", type=click.IntRange(1, 100), help="Lowest JPEG quality drawn per step (recipe jpeg; 50)."
+    "--lr-quality-min", type=click.IntRange(1, 100), help="Lowest LR quality drawn per step (recipes jpeg, webp; 50)."
 )
 @click.option(
-    "--lr-quality-max", type=click.IntRange(1, 100), help="Highest JPEG quality drawn per step (recipe jpeg; 95)."
+    "--lr-quality-max", type=click.IntRange(1, 100), help="Highest LR quality drawn per step (recipes jpeg, webp; 95)."
 )
 @click.option(
     "--lambda-rate",

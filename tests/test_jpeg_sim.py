@@ -5,9 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
+from irncodec.imageio import encode_plane, read_plane
 from irncodec.metrics import psnr
 from irncodec.train.jpeg import jpeg_channel, jpeg_encode, jpeg_rate, jpeg_real, jpeg_simulate, quant_tables
+
+
+def _uint8(x: torch.Tensor) -> Image.Image:
+    return Image.fromarray(x[0].mul(255).round().to(torch.uint8).permute(1, 2, 0).numpy())
 
 
 def _image() -> torch.Tensor:
@@ -32,12 +38,24 @@ def test_simulation_tracks_the_real_codec(quality: int) -> None:
     assert psnr(sim, real) > 30.0
 
 
-def test_channel_has_real_values_and_simulated_gradient() -> None:
+@pytest.mark.parametrize("fmt", ["jpeg", "webp"])
+def test_channel_has_real_values_and_simulated_gradient(fmt: str) -> None:
     x = _image().requires_grad_(True)
-    out = jpeg_channel(x, 60)
-    torch.testing.assert_close(out.detach(), jpeg_real(x, 60))
+    out = jpeg_channel(x, 60, fmt)
+    torch.testing.assert_close(out.detach(), jpeg_real(x, 60, fmt))
     out.sum().backward()
     assert x.grad is not None and x.grad.abs().sum() > 0
+
+
+def test_webp_channel_is_the_codecs_webp() -> None:
+    x = _image()
+    real = jpeg_real(x, 60, "webp")
+    im = _uint8(x)
+    pixels = read_plane(encode_plane(im, "webp", 60), "webp", im.size, "RGB", "LR")
+    torch.testing.assert_close(real, torch.from_numpy(pixels).permute(2, 0, 1)[None].float() / 255.0)
+    assert psnr(real, jpeg_real(x, 60)) < 60.0  # not JPEG's pixels
+    with pytest.raises(ValueError, match="unknown lossy LR codec"):
+        jpeg_real(x, 60, "avif")
 
 
 def test_rate_estimate_orders_images_and_qualities_as_the_real_files_do() -> None:

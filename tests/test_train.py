@@ -110,10 +110,10 @@ def test_sr_baseline_trains_and_starts_as_bicubic(data_dir: Path, tmp_path: Path
     assert bicubic_down(torch.rand(1, 3, 16, 16), 2).shape == (1, 3, 8, 8)
 
 
-@pytest.mark.parametrize("arch", ["irn", "irn-crm"])
-def test_jpeg_aware_training_runs_and_resumes(arch: str, data_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("arch", "codec"), [("irn", "jpeg"), ("irn-crm", "jpeg"), ("irn", "webp")])
+def test_compression_aware_training_runs_and_resumes(arch: str, codec: str, data_dir: Path, tmp_path: Path) -> None:
     cfg = dataclasses.replace(
-        CFG, arch=arch, lr_codec="jpeg", lr_quality_min=40, lr_quality_max=60, steps=2, crm_features=4, crm_blocks=1
+        CFG, arch=arch, lr_codec=codec, lr_quality_min=40, lr_quality_max=60, steps=2, crm_features=4, crm_blocks=1
     )
     train(cfg, data_dir, tmp_path / "jpeg")
     events = [json.loads(line) for line in (tmp_path / "jpeg" / "log.jsonl").read_text().splitlines()]
@@ -134,6 +134,11 @@ def test_rate_term_adds_the_weighted_jpeg_rate_estimate() -> None:
     rated = irn_losses(net, x, dataclasses.replace(cfg, lambda_rate=0.5), torch.Generator().manual_seed(0))
     assert float(rated["rate"].detach()) > 0
     torch.testing.assert_close(rated["loss"], plain["loss"] + 0.5 * rated["rate"])
+
+
+def test_an_unknown_lr_codec_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown lr_codec"):
+        dataclasses.replace(CFG, lr_codec="avif")
 
 
 def test_an_empty_jpeg_quality_range_is_refused() -> None:

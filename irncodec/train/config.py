@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RECIPES", "TrainConfig", "recipe_config"]
+__all__ = ["LR_CODECS", "RECIPES", "TrainConfig", "recipe_config"]
+
+LR_CODECS = ("jpeg", "webp")  # the lossy LR formats the training loop can put between the passes
 
 
 @dataclass(frozen=True)
@@ -33,15 +35,17 @@ class TrainConfig:
     checkpoint_seconds: float = 300.0
     arch: str = "irn"  # "irn", "irn-crm" (IRN with an LR restorer before the inverse) or "edsr" (the SR baseline)
     features: int = 64  # feature width (EDSR)
-    lr_codec: str = "none"  # "jpeg": the LR passes through JPEG between the forward and inverse passes
-    lr_quality_min: int = 50  # JPEG quality range drawn from, per step
+    lr_codec: str = "none"  # "jpeg" or "webp": the LR passes through that codec between the forward and inverse
+    lr_quality_min: int = 50  # LR codec quality range drawn from, per step
     lr_quality_max: int = 95
-    eval_quality: int = 75  # JPEG quality of the LR in validation when lr_codec is "jpeg"
+    eval_quality: int = 75  # LR codec quality in validation when lr_codec is not "none"
     lambda_rate: float = 0.0  # weight of the LR's estimated JPEG bits per LR pixel (lr_codec "jpeg"); 0 disables
     crm_features: int = 32  # LR restorer width (arch "irn-crm")
     crm_blocks: int = 4  # LR restorer residual blocks (arch "irn-crm")
 
     def __post_init__(self) -> None:
+        if self.lr_codec not in ("none", *LR_CODECS):
+            raise ValueError(f"unknown lr_codec {self.lr_codec!r}; known: none, {', '.join(LR_CODECS)}")
         if not 1 <= self.lr_quality_min <= self.lr_quality_max <= 100:
             raise ValueError(
                 f"JPEG quality range must have 1 <= min <= max <= 100, not {self.lr_quality_min}-{self.lr_quality_max}"
@@ -67,6 +71,8 @@ RECIPES: dict[str, dict] = {
     "jpeg": {"lr_codec": "jpeg"},
     # The same with an LR restoration module in front of the inverse (IRN journal extension's CRM).
     "jpeg-crm": {"lr_codec": "jpeg", "arch": "irn-crm"},
+    # The same through WebP (forward value the codec's real WebP, gradient from the JPEG simulation).
+    "webp": {"lr_codec": "webp"},
 }
 
 

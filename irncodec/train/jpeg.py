@@ -1,12 +1,14 @@
-"""JPEG in the training loop: a differentiable stand-in whose forward value is the real codec's output.
+"""The lossy LR channel in the training loop: a differentiable stand-in whose forward value is the real codec's.
 
 Compression-aware rescaling (SAIN, Yang et al., AAAI 2023; the IRN journal
 version, Xiao et al., IJCV 2023) puts the lossy LR channel between the
-forward and inverse passes. Here the forward value is Pillow's real JPEG, and
-the gradient flows through a differentiable simulation of baseline JPEG
-(BT.601 YCbCr, 4:2:0 chroma, 8x8 DCT, IJG quality-scaled tables, rounding
-replaced by a cubic soft rounding), so the forward pass learns what JPEG
-removes and the inverse learns to undo exactly what the codec does.
+forward and inverse passes. Here the forward value is the real codec's output
+(Pillow's JPEG, or the codec's own WebP encode), and the gradient flows
+through a differentiable simulation of baseline JPEG (BT.601 YCbCr, 4:2:0
+chroma, 8x8 DCT, IJG quality-scaled tables, rounding replaced by a cubic soft
+rounding), so the forward pass learns what the codec removes and the inverse
+learns to undo exactly what the codec does. For WebP the JPEG simulation is a
+proxy gradient: both quantise block transforms of 4:2:0 YCbCr.
 """
 
 from __future__ import annotations
@@ -21,8 +23,17 @@ from PIL import Image
 from torch import Tensor
 
 from irncodec.imageio import encode_plane
+from irncodec.train.config import LR_CODECS
 
-__all__ = ["jpeg_channel", "jpeg_decode", "jpeg_encode", "jpeg_rate", "jpeg_real", "jpeg_simulate", "quant_tables"]
+__all__ = [
+    "jpeg_channel",
+    "jpeg_decode",
+    "jpeg_encode",
+    "jpeg_rate",
+    "jpeg_real",
+    "jpeg_simulate",
+    "quant_tables",
+]
 
 # ITU-T T.81 Annex K example tables (the IJG defaults), row-major 8x8.
 _LUMA = [
@@ -217,24 +228,29 @@ def _uint8_images(x: Tensor) -> list[Image.Image]:
     return [Image.fromarray(img) for img in pixels]
 
 
-def jpeg_encode(x: Tensor, quality: int) -> list[bytes]:
-    """The codec's JPEG file (:func:`irncodec.imageio.encode_plane`) of each image of N x 3 x H x W in [0, 1],
-    rounded to 8 bits first."""
-    return [encode_plane(im, "jpeg", int(quality)) for im in _uint8_images(x)]
+def jpeg_encode(x: Tensor, quality: int, fmt: str = "jpeg") -> list[bytes]:
+    """The codec's file (:func:`irncodec.imageio.encode_plane`, JPEG or WebP) of each image of N x 3 x H x W in
+    [0, 1], rounded to 8 bits first."""
+    return [encode_plane(im, fmt, int(quality)) for im in _uint8_images(x)]
 
 
 def jpeg_decode(files: list[bytes], device: torch.device | str = "cpu") -> Tensor:
-    """N x 3 x H x W float in [0, 1] from JPEG files of one size."""
+    """N x 3 x H x W float in [0, 1] from image files (JPEG or WebP) of one size."""
     out = [np.asarray(Image.open(io.BytesIO(f)).convert("RGB")) for f in files]
     return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).to(device, torch.float32).div(255.0)
 
 
-def jpeg_real(x: Tensor, quality: int) -> Tensor:
-    """Pillow's JPEG encode + decode of each image of N x 3 x H x W in [0, 1] (no gradient).
+def jpeg_real(x: Tensor, quality: int, fmt: str = "jpeg") -> Tensor:
+    """The real codec's encode + decode of each image of N x 3 x H x W in [0, 1] (no gradient).
 
-    The training step's path: Pillow's default file, whose pixels equal the codec's (which only picks smaller
-    Huffman coding), without the codec's second encode spent on the file size.
+    JPEG takes Pillow's default file, whose pixels equal the codec's (which only picks smaller Huffman coding),
+    without the codec's second encode spent on the file size. WebP takes the codec's own encode, since its
+    encoder settings change the pixels.
     """
+    if fmt not in LR_CODECS:
+        raise ValueError(f"unknown lossy LR codec {fmt!r}; known: {', '.join(LR_CODECS)}")
+    if fmt != "jpeg":
+        return jpeg_decode(jpeg_encode(x, quality, fmt), x.device)
     files = []
     for im in _uint8_images(x):
         buf = io.BytesIO()
@@ -243,7 +259,8 @@ def jpeg_real(x: Tensor, quality: int) -> Tensor:
     return jpeg_decode(files, x.device)
 
 
-def jpeg_channel(x: Tensor, quality: int) -> Tensor:
-    """The real JPEG's pixels in the forward pass, the simulation's gradient in the backward pass."""
+def jpeg_channel(x: Tensor, quality: int, fmt: str = "jpeg") -> Tensor:
+    """The real codec's pixels (JPEG or WebP) in the forward pass, the JPEG simulation's gradient in the
+    backward pass."""
     sim = jpeg_simulate(x.float(), quality)
-    return sim + (jpeg_real(x, quality) - sim).detach()
+    return sim + (jpeg_real(x, quality, fmt) - sim).detach()

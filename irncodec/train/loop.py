@@ -110,13 +110,11 @@ def irn_losses(model: IRN, x: Tensor, cfg: TrainConfig, z_gen: torch.Generator) 
     z_in = torch.randn(z.shape, generator=z_gen) * cfg.z_temperature if cfg.z_temperature else torch.zeros(z.shape)
     y_sent = quantize_ste(y)
     terms = {}
-    if cfg.lr_codec == "jpeg":
+    if cfg.lr_codec != "none":
         quality = int(torch.randint(cfg.lr_quality_min, cfg.lr_quality_max + 1, (1,), generator=z_gen))
         if cfg.lambda_rate:
             terms["rate"] = jpeg_rate(y, quality)
-        y_sent = jpeg_channel(y_sent, quality).to(y.dtype)
-    elif cfg.lr_codec != "none":
-        raise ValueError(f"unknown lr_codec {cfg.lr_codec!r}")
+        y_sent = jpeg_channel(y_sent, quality, cfg.lr_codec).to(y.dtype)
     x_hat = model(torch.cat((y_sent, z_in.to(y.device, y.dtype)), dim=1), rev=True)
     l_back = (x_hat.float() - x).abs().sum() / x.shape[0] / n_hr
     total = cfg.lambda_forw * l_forw + cfg.lambda_back * l_back + cfg.lambda_z * l_z
@@ -147,18 +145,19 @@ def evaluate_rd(
     images: Sequence[np.ndarray],
     temperature: float = 0.0,
     seed: int = 0,
-    jpeg_quality: int | None = None,
+    lr_quality: int | None = None,
+    lr_format: str = "jpeg",
 ) -> tuple[float, float]:
     """Mean RGB PSNR and mean LR bits per HR pixel over uint8 H x W x 3 images of the codec's path (IRN:
-    forward, 8-bit LR, optionally JPEG at ``jpeg_quality``, inverse) or of super-resolution from the 8-bit
-    bicubic LR (EDSR). The bits are the JPEG file's (NaN without ``jpeg_quality``)."""
+    forward, 8-bit LR, optionally ``lr_format`` (JPEG or WebP) at ``lr_quality``, inverse) or of
+    super-resolution from the 8-bit bicubic LR (EDSR). The bits are the LR file's (NaN without ``lr_quality``)."""
     values, bits = [], []
     for im in images:
         x = modcrop(torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255.0, model.scale)
         if isinstance(model, IRN):
             y = downscale(model, x)
-            if jpeg_quality is not None:
-                files = jpeg_encode(y, jpeg_quality)
+            if lr_quality is not None:
+                files = jpeg_encode(y, lr_quality, lr_format)
                 bits.append(8 * len(files[0]) / (x.shape[-2] * x.shape[-1]))
                 y = jpeg_decode(files, y.device)
             z = sample_z((1, model.latent_channels, *y.shape[-2:]), seed, temperature)
@@ -174,10 +173,11 @@ def evaluate_psnr(
     images: Sequence[np.ndarray],
     temperature: float = 0.0,
     seed: int = 0,
-    jpeg_quality: int | None = None,
+    lr_quality: int | None = None,
+    lr_format: str = "jpeg",
 ) -> float:
     """The mean RGB PSNR of :func:`evaluate_rd`."""
-    return evaluate_rd(model, images, temperature, seed, jpeg_quality)[0]
+    return evaluate_rd(model, images, temperature, seed, lr_quality, lr_format)[0]
 
 
 def _save_atomic(obj: dict, path: Path) -> None:
@@ -265,13 +265,13 @@ def train(
     def evaluate() -> None:
         model.eval()
         rec = {"event": "eval", "step": step, "elapsed": round(elapsed, 1), "cpu": round(cpu, 1)}
-        q = cfg.eval_quality if cfg.lr_codec == "jpeg" else None
-        val_psnr, val_bpp = evaluate_rd(model, val_images, jpeg_quality=q)
+        q = cfg.eval_quality if cfg.lr_codec != "none" else None
+        val_psnr, val_bpp = evaluate_rd(model, val_images, lr_quality=q, lr_format=cfg.lr_codec)
         rec["val_psnr"] = round(val_psnr, 3)
         if q is not None:
             rec["val_bpp"] = round(val_bpp, 4)
         if report_images:
-            rec["report_psnr"] = round(evaluate_psnr(model, report_images, jpeg_quality=q), 3)
+            rec["report_psnr"] = round(evaluate_psnr(model, report_images, lr_quality=q, lr_format=cfg.lr_codec), 3)
         model.train()
         _log(run_dir, on_event, rec)
 
