@@ -138,9 +138,21 @@ MODELS: tuple[ModelSpec, ...] = (
         id="irn-x4",
         arch="irn",
         kwargs={"scale": 4, "blocks": 8, "growth": 16},
+        weights="irn-x4-9e627190.pt",
+        sha256="9e627190a98e65f0541debe5abcb15f66e1655c7e0dcfe86daa006eca780a6c6",
+        lr_formats=("png",),
+        notes="growth 16, 1.53M params; z = 0; irn-x4@95ea70d4 + 800 steps of 8x96x96 (fp32, cosine from 1e-4), "
+        "2.53 h in all",
+    ),
+    # The first irn-x4 (2026-11-22); its files still decode.
+    ModelSpec(
+        id="irn-x4",
+        arch="irn",
+        kwargs={"scale": 4, "blocks": 8, "growth": 16},
         weights="irn-x4-95ea70d4.pt",
         sha256="95ea70d44e1f9899100b1f4cb57b971695d7499416f890b59d2de87bc138dcef",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 1.53M params; z = 0; level 1 from x2; 2400 steps of 8x96x96, 1.55 h",
     ),
     ModelSpec(
