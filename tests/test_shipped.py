@@ -26,6 +26,7 @@ FLOORS = {
     "irn-x2-jpeg": ("head.png", 29.6, "jpeg", 75),  # measured 29.84 (@c1564522; @a79133a1 29.79; irn-x2: 29.36)
     # measured 30.60 in 7505 bytes (irn-x2-jpeg: 30.58 in 7974; irn-x2: 30.15 in 6696)
     "irn-x2-jpeg-hq": ("head.png", 30.4, "jpeg", 90),
+    "irn-x2-webp": ("head.png", 29.5, "webp", 75),  # measured 29.74 in 3141 bytes (irn-x2-jpeg: 29.87 in 3755)
     "irn-x4": ("head.png", 29.8, "png", None),  # measured 30.03 (the first weights, @95ea70d4: 30.04)
     "irn-x4-jpeg": ("head.png", 27.5, "jpeg", 75),  # measured 27.69 (irn-x4 through the same JPEG: 27.32)
     # measured 28.29 in 2670 bytes (irn-x4-jpeg: 28.20 in 2792; irn-x4: 27.98 in 2411)
@@ -87,3 +88,12 @@ def test_fp16_decode_costs_under_005_db(scale: int) -> None:
     full = _psnr(Decoder(device="cpu", precision="fp32").decode(data), im)
     half = _psnr(Decoder(device="cpu", precision="fp16").decode(data), im)
     assert abs(full - half) <= 0.05
+
+
+def test_each_lossy_lr_format_gets_its_compression_aware_model() -> None:
+    assert registry.default_model(2, "png").id == "irn-x2"
+    assert registry.default_model(2, "jpeg", 75).id == "irn-x2-jpeg"
+    assert registry.default_model(2, "jpeg", 90).id == "irn-x2-jpeg-hq"
+    for q in (30, 75, 90):
+        assert registry.default_model(2, "webp", q).id == "irn-x2-webp"
+    assert registry.default_model(4, "webp", 75).id == "irn-x4-jpeg"
