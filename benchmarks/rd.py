@@ -202,13 +202,32 @@ def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(q) for q in text.split(","))
 
 
+def _names(
+    parser: argparse.ArgumentParser, flag: str, given: list[str] | None, known: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The values of a repeatable flag that also takes comma lists; all of ``known`` when not given."""
+    if not given:
+        return known
+    names = tuple(n.strip() for g in given for n in g.split(",") if n.strip())
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        parser.error(f"{flag}: unknown {', '.join(unknown)}; known: {', '.join(known)}")
+    return names
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA, help="folder holding the test sets")
     parser.add_argument("--dataset", action="append", help="test set names (default BSD68 and Set14)")
     parser.add_argument("--scale", type=int, action="append", help="2 and/or 4 (default both)")
-    parser.add_argument("--lr-format", action="append", help="LR formats (default png, jpeg, webp)")
-    parser.add_argument("--full-format", action="append", help="full-resolution codecs (default jpeg, webp, avif)")
+    parser.add_argument(
+        "--lr-format", action="append", help="LR formats, repeated or comma-separated (default png, jpeg, webp)"
+    )
+    parser.add_argument(
+        "--full-format",
+        action="append",
+        help="full-resolution codecs, repeated or comma-separated (default jpeg, webp, avif)",
+    )
     parser.add_argument("--qualities", default="30,50,75,90", help="quality sweep of the LR codecs")
     parser.add_argument(
         "--full-qualities", default="5,10,20,30,50,70,85,95", help="quality sweep of the full-resolution codecs"
@@ -226,8 +245,8 @@ def main() -> None:
     args = parser.parse_args()
     setup = Setup(
         scales=tuple(args.scale or [2, 4]),
-        lr_formats=tuple(args.lr_format or ["png", "jpeg", "webp"]),
-        full_formats=tuple(args.full_format or ["jpeg", "webp", "avif"]),
+        lr_formats=_names(parser, "--lr-format", args.lr_format, ("png", "jpeg", "webp")),
+        full_formats=_names(parser, "--full-format", args.full_format, ("jpeg", "webp", "avif")),
         qualities=_ints(args.qualities),
         full_qualities=_ints(args.full_qualities),
         stock=tuple(f for f in args.stock.split(",") if f),

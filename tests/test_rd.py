@@ -85,3 +85,17 @@ def test_rd_benchmark_writes_every_output(tiny_sr: None, tmp_path: Path, monkeyp
     }
     assert ("irncodec-jpeg", "bicubic-webp-sr") not in {(r["method"], r["baseline"]) for r in bd}
     assert "BD-rate" in (out / "bd.md").read_text()
+
+
+def test_format_flags_take_comma_lists_and_reject_unknown_names() -> None:
+    import argparse
+
+    from benchmarks.rd import _names
+
+    parser = argparse.ArgumentParser(prog="rd")
+    known = ("jpeg", "webp", "avif")
+    assert _names(parser, "--full-format", None, known) == known
+    assert _names(parser, "--full-format", ["webp,avif", "jpeg"], known) == ("webp", "avif", "jpeg")
+    with pytest.raises(SystemExit) as err:
+        _names(parser, "--full-format", ["webp,heic"], known)
+    assert err.value.code == 2
