@@ -70,9 +70,21 @@ MODELS: tuple[ModelSpec, ...] = (
         id="irn-x2",
         arch="irn",
         kwargs={"scale": 2, "blocks": 8, "growth": 16},
+        weights="irn-x2-b6a3ec0f.pt",
+        sha256="b6a3ec0f6006600b4ebb7bd3de80d7b9698403fb630e4de687b62585a1c5cee1",
+        lr_formats=("png",),
+        notes="growth 16, 0.51M params; z = 0; irn-x2@94503b1f + 800 steps of 16x64x64 (fp32, cosine from 1e-4), "
+        "2.84 h in all",
+    ),
+    # The second irn-x2 (2026-11-23, held-out 34.528 dB); its files still decode.
+    ModelSpec(
+        id="irn-x2",
+        arch="irn",
+        kwargs={"scale": 2, "blocks": 8, "growth": 16},
         weights="irn-x2-94503b1f.pt",
         sha256="94503b1f856d237eb1d9c947e2b2cc1edfbfbe189d38ad7de10a70e4c2986aca",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 0.51M params; z = 0; irn-x2@ca4669d8 + 1100 steps of 16x64x64 (fp32, cosine from 1e-4), "
         "2.17 h in all",
     ),
