@@ -163,9 +163,21 @@ MODELS: tuple[ModelSpec, ...] = (
         id="irn-x4",
         arch="irn",
         kwargs={"scale": 4, "blocks": 8, "growth": 16},
+        weights="irn-x4-d05444ae.pt",
+        sha256="d05444ae76eced77f2b741b8a4393b3f0f4c16543618754c09cbb5011517da80",
+        lr_formats=("png",),
+        notes="growth 16, 1.53M params; z = 0; irn-x4@9e627190 + 600 steps of 8x96x96 (fp32, cosine from 1e-4), "
+        "3.22 h in all",
+    ),
+    # The second irn-x4 (2026-11-23, held-out 26.372 dB); its files still decode.
+    ModelSpec(
+        id="irn-x4",
+        arch="irn",
+        kwargs={"scale": 4, "blocks": 8, "growth": 16},
         weights="irn-x4-9e627190.pt",
         sha256="9e627190a98e65f0541debe5abcb15f66e1655c7e0dcfe86daa006eca780a6c6",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 1.53M params; z = 0; irn-x4@95ea70d4 + 800 steps of 8x96x96 (fp32, cosine from 1e-4), "
         "2.53 h in all",
     ),
