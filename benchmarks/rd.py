@@ -31,6 +31,7 @@ from PIL import Image
 
 from benchmarks.bd import bd_psnr, bd_rate
 from benchmarks.methods import BicubicLR, ForwardCache, FullResolution, Irncodec, Method
+from bitstream import LR_FORMATS
 from irncodec import registry
 from irncodec.codec import Decoder, Encoder
 from irncodec.metrics import psnr, ssim
@@ -245,7 +246,7 @@ def main() -> None:
     args = parser.parse_args()
     setup = Setup(
         scales=tuple(args.scale or [2, 4]),
-        lr_formats=_names(parser, "--lr-format", args.lr_format, ("png", "jpeg", "webp")),
+        lr_formats=_names(parser, "--lr-format", args.lr_format, LR_FORMATS),
         full_formats=_names(parser, "--full-format", args.full_format, ("jpeg", "webp", "avif")),
         qualities=_ints(args.qualities),
         full_qualities=_ints(args.full_qualities),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import dataclasses
 import json
@@ -88,8 +89,6 @@ def test_rd_benchmark_writes_every_output(tiny_sr: None, tmp_path: Path, monkeyp
 
 
 def test_format_flags_take_comma_lists_and_reject_unknown_names() -> None:
-    import argparse
-
     from benchmarks.rd import _names
 
     parser = argparse.ArgumentParser(prog="rd")
