@@ -344,6 +344,12 @@ def models() -> None:
     default=None,
     help="bfloat16 autocast on CPU (default: on where the CPU has native bf16, as AVX512-BF16 or AMX).",
 )
+@click.option(
+    "--ema-decay",
+    type=click.FloatRange(0.0, 1.0, max_open=True),
+    help="Keep a moving average of the weights with this per-step decay (e.g. 0.999); it is what is validated and"
+    " written to weights.pt. 0, the default, disables it.",
+)
 @click.option("--seed", type=int)
 @click.option(
     "--init-from",

@@ -34,17 +34,23 @@ def _weights(run: Path) -> dict:
     return torch.load(run / "weights.pt", weights_only=True)
 
 
+def _interrupt_at_step_three(cfg: TrainConfig, data_dir: Path, run: Path) -> None:
+    """Start a run that is killed in the middle of its third step."""
+
+    def interrupt_at_three(event: dict) -> None:
+        if event["event"] == "step" and event["step"] == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, data_dir, run, on_event=interrupt_at_three)
+
+
 def test_interrupted_run_resumes_exactly(data_dir: Path, tmp_path: Path) -> None:
     cfg = dataclasses.replace(CFG, checkpoint_seconds=0.0)  # checkpoint after every step
     train(cfg, data_dir, tmp_path / "straight")
 
-    def interrupt_at_three(event: dict) -> None:
-        if event["event"] == "step" and event["step"] == 3:
-            raise KeyboardInterrupt  # killed mid-step: the last checkpoint is step 2
-
-    with pytest.raises(KeyboardInterrupt):
-        train(cfg, data_dir, tmp_path / "split", on_event=interrupt_at_three)
-    assert torch.load(tmp_path / "split" / "last.pt", weights_only=True)["step"] == 2
+    _interrupt_at_step_three(cfg, data_dir, tmp_path / "split")
+    assert torch.load(tmp_path / "split" / "last.pt", weights_only=True)["step"] == 2  # checkpointed every step
     with pytest.raises(ValueError, match="another config"):
         train(dataclasses.replace(cfg, lr=1e-3), data_dir, tmp_path / "split")
     train(cfg, data_dir, tmp_path / "split")
@@ -144,3 +150,28 @@ def test_an_unknown_lr_codec_is_refused() -> None:
 def test_an_empty_jpeg_quality_range_is_refused() -> None:
     with pytest.raises(ValueError, match="quality range"):
         dataclasses.replace(CFG, lr_quality_min=80, lr_quality_max=60)
+
+
+def test_the_weight_average_is_validated_shipped_and_resumed(data_dir: Path, tmp_path: Path) -> None:
+    """With ema_decay, weights.pt is the moving average (one step of it checked by hand), and an interrupted run
+    resumes it exactly."""
+    cfg = dataclasses.replace(CFG, ema_decay=0.75, checkpoint_seconds=0.0)
+    one = dataclasses.replace(cfg, steps=1)
+    train(dataclasses.replace(one, steps=0), data_dir, tmp_path / "start")
+    train(one, data_dir, tmp_path / "one")
+    w0 = _weights(tmp_path / "start")
+    raw = torch.load(tmp_path / "one" / "last.pt", weights_only=True)["model"]
+    avg = _weights(tmp_path / "one")
+    assert not torch.equal(raw["ops.1.f.hidden.0.weight"], w0["ops.1.f.hidden.0.weight"])
+    for k in w0:
+        assert torch.allclose(avg[k], 0.75 * w0[k] + 0.25 * raw[k], atol=1e-7), k
+
+    train(cfg, data_dir, tmp_path / "straight")
+    _interrupt_at_step_three(cfg, data_dir, tmp_path / "split")
+    train(cfg, data_dir, tmp_path / "split")
+    a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "split")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    evals = [json.loads(x) for x in (tmp_path / "straight" / "log.jsonl").read_text().splitlines()]
+    assert all(np.isfinite(e["val_psnr_raw"]) for e in evals if e["event"] == "eval")
+    with pytest.raises(ValueError, match="ema_decay"):
+        dataclasses.replace(CFG, ema_decay=1.0)

@@ -42,10 +42,13 @@ class TrainConfig:
     lambda_rate: float = 0.0  # weight of the LR's estimated JPEG bits per LR pixel (lr_codec "jpeg"); 0 disables
     crm_features: int = 32  # LR restorer width (arch "irn-crm")
     crm_blocks: int = 4  # LR restorer residual blocks (arch "irn-crm")
+    ema_decay: float = 0.0  # per-step decay of an exponential moving average of the weights; 0 disables
 
     def __post_init__(self) -> None:
         if self.lr_codec not in ("none", *LR_CODECS):
             raise ValueError(f"unknown lr_codec {self.lr_codec!r}; known: none, {', '.join(LR_CODECS)}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
         if not 1 <= self.lr_quality_min <= self.lr_quality_max <= 100:
             raise ValueError(
                 f"JPEG quality range must have 1 <= min <= max <= 100, not {self.lr_quality_min}-{self.lr_quality_max}"

@@ -14,6 +14,7 @@ data, patches, schedule and budget.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import math
@@ -38,6 +39,7 @@ from irncodec.train.jpeg import jpeg_channel, jpeg_decode, jpeg_encode, jpeg_rat
 __all__ = [
     "RECIPES",
     "TrainConfig",
+    "ema_update",
     "evaluate_psnr",
     "evaluate_rd",
     "irn_losses",
@@ -180,6 +182,17 @@ def evaluate_psnr(
     return evaluate_rd(model, images, temperature, seed, lr_quality, lr_format)[0]
 
 
+@torch.no_grad()
+def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    """Move ``ema``'s parameters towards ``model``'s: ``ema = decay * ema + (1 - decay) * model``; buffers are
+    copied. The average of the weights over the last ``1 / (1 - decay)`` steps or so is a model with less of
+    the optimiser's step noise than the last weights (Polyak averaging)."""
+    for e, p in zip(ema.parameters(), model.parameters(), strict=True):
+        e.lerp_(p, 1.0 - decay)
+    for e, b in zip(ema.buffers(), model.buffers(), strict=True):
+        e.copy_(b)
+
+
 def _save_atomic(obj: dict, path: Path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     with open(tmp, "wb") as fh:
@@ -227,6 +240,7 @@ def train(
     # elapsed: wall seconds spent in training steps; cpu: this process's CPU seconds in them (all threads), which
     # neither a paused process nor a neighbour on the same cores inflates.
     step, elapsed, cpu = 0, 0.0, 0.0
+    ckpt: dict = {}
     if last.exists():
         ckpt = torch.load(last, weights_only=True)
         if not _same_config(ckpt["config"], cfg):
@@ -242,12 +256,17 @@ def train(
         loaded = {k: v for k, v in src.items() if k in own and own[k].shape == v.shape}
         model.load_state_dict(loaded, strict=False)
         _log(run_dir, on_event, {"event": "init", "from": str(init_from), "tensors": len(loaded)})
+    ema = copy.deepcopy(model).requires_grad_(False).eval() if cfg.ema_decay else None
+    if ema is not None and ckpt:
+        ema.load_state_dict(ckpt["ema"])
+    shipped = ema if ema is not None else model  # the weights validated and written to weights.pt
 
     def checkpoint() -> None:
         _save_atomic(
             {
                 "config": dataclasses.asdict(cfg),
                 "model": model.state_dict(),
+                **({"ema": ema.state_dict()} if ema is not None else {}),
                 "optimizer": opt.state_dict(),
                 "sampler": sampler.state(),
                 "z_gen": z_gen.get_state(),
@@ -257,7 +276,7 @@ def train(
             },
             last,
         )
-        _save_atomic({k: v.contiguous() for k, v in model.state_dict().items()}, run_dir / "weights.pt")
+        _save_atomic({k: v.contiguous() for k, v in shipped.state_dict().items()}, run_dir / "weights.pt")
         _log(
             run_dir, on_event, {"event": "checkpoint", "step": step, "elapsed": round(elapsed, 1), "cpu": round(cpu, 1)}
         )
@@ -266,12 +285,15 @@ def train(
         model.eval()
         rec = {"event": "eval", "step": step, "elapsed": round(elapsed, 1), "cpu": round(cpu, 1)}
         q = cfg.eval_quality if cfg.lr_codec != "none" else None
-        val_psnr, val_bpp = evaluate_rd(model, val_images, lr_quality=q, lr_format=cfg.lr_codec)
+        val_psnr, val_bpp = evaluate_rd(shipped, val_images, lr_quality=q, lr_format=cfg.lr_codec)
         rec["val_psnr"] = round(val_psnr, 3)
         if q is not None:
             rec["val_bpp"] = round(val_bpp, 4)
+        if ema is not None:
+            rec["val_psnr_raw"] = round(evaluate_psnr(model, val_images, lr_quality=q, lr_format=cfg.lr_codec), 3)
         if report_images:
-            rec["report_psnr"] = round(evaluate_psnr(model, report_images, lr_quality=q, lr_format=cfg.lr_codec), 3)
+            report = evaluate_psnr(shipped, report_images, lr_quality=q, lr_format=cfg.lr_codec)
+            rec["report_psnr"] = round(report, 3)
         model.train()
         _log(run_dir, on_event, rec)
 
@@ -290,6 +312,8 @@ def train(
         if cfg.grad_clip:
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
+        if ema is not None:
+            ema_update(ema, model, cfg.ema_decay)
         step += 1
         elapsed += time.monotonic() - t0
         cpu += time.process_time() - c0
