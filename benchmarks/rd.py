@@ -17,7 +17,6 @@ import csv
 import json
 import math
 import multiprocessing
-import sys
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -33,6 +32,7 @@ from benchmarks.bd import bd_psnr, bd_rate
 from benchmarks.methods import BicubicLR, ForwardCache, FullResolution, Irncodec, Method
 from bitstream import LR_FORMATS
 from irncodec import registry
+from irncodec.cli import progress
 from irncodec.codec import Decoder, Encoder
 from irncodec.metrics import psnr, ssim
 from irncodec.train.data import list_images, load_rgb
@@ -265,13 +265,13 @@ def main() -> None:
     t_start = time.perf_counter()
     with (
         open(args.out / "per_image.csv", "w", newline="") as fh,
-        click.progressbar(length=len(tasks), label="rd benchmark", file=sys.stderr) as bar,
+        progress(len(tasks), "rd benchmark") as update,
     ):
         writer: csv.DictWriter | None = None
 
         def collect(new: list[dict]) -> None:
             nonlocal writer
-            bar.update(1)
+            update(1)
             if not new:
                 return
             if writer is None:

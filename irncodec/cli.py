@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
@@ -15,7 +16,7 @@ import click
 
 from irncodec.train.config import RECIPES
 
-__all__ = ["main"]
+__all__ = ["main", "progress"]
 
 
 @click.group()
@@ -34,6 +35,32 @@ EXIT_BATCH = 6  # several inputs: at least one failed (each failure is reported 
 def _fail(message: str, code: int) -> NoReturn:
     click.echo(f"irncodec: error: {message}", err=True)
     sys.exit(code)
+
+
+@contextmanager
+def progress(length: int, label: str, every: float = 60.0) -> Iterator[Callable[[int], None]]:
+    """Yields ``update(n)``, which counts ``n`` more of ``length`` items done. On a terminal it draws a progress
+    bar on stderr; elsewhere (a log file, a pipe) it writes a line with the count, the time and an ETA after the
+    first item, then at most every ``every`` seconds, and after the last, so a run in the background shows how
+    far it got."""
+    if sys.stderr.isatty():
+        with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+            yield bar.update
+        return
+    start, done, shown = time.monotonic(), 0, -math.inf
+
+    def update(n: int) -> None:
+        nonlocal done, shown
+        done += n
+        now = time.monotonic()
+        if done < length and now - shown < every:
+            return
+        shown = now
+        spent = now - start
+        eta = f", ETA {spent / done * (length - done):.0f} s" if 0 < done < length else ""
+        click.echo(f"{label}: {done}/{length} in {spent:.0f} s{eta}", err=True)
+
+    yield update
 
 
 @contextmanager
@@ -103,12 +130,12 @@ def _run_batch(
         click.echo(f"{result.job.dst}: " + " ".join(f"{k}={v}" for k, v in result.info.items()), err=True)
         return
     failed = []
-    with click.progressbar(length=len(jobs), label=kind, file=sys.stderr) as bar:
+    with progress(len(jobs), kind) as update:
         for result in run_jobs(fn, jobs, options, workers=workers):
             if not result.ok:
                 failed.append(result)
                 click.echo(f"\nirncodec: error: {result.job.src}: {result.message}", err=True)
-            bar.update(1)
+            update(1)
     click.echo(f"{kind}: {len(jobs) - len(failed)} ok, {len(failed)} failed", err=True)
     if failed:
         sys.exit(EXIT_BATCH)

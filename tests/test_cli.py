@@ -128,3 +128,18 @@ def test_budget_flags(runner: CliRunner, tiny_models: dict, png: Path, tmp_path:
         main, ["encode", str(png), "-o", str(out), "--lr-format", "jpeg", "--max-bytes", "50", "--device", "cpu"]
     )
     assert res.exit_code == EXIT_BAD_INPUT and "budget" in res.stderr
+
+
+def test_progress_off_a_terminal_writes_counted_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    from irncodec.cli import progress
+
+    with progress(3, "work", every=0.0) as update:
+        for _ in range(3):
+            update(1)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" in ")[0] for line in lines] == ["work: 1/3", "work: 2/3", "work: 3/3"]
+    assert "ETA" in lines[0] and "ETA" not in lines[2]
+    with progress(3, "quiet", every=3600.0) as update:
+        for _ in range(3):
+            update(1)
+    assert [line.split(" in ")[0] for line in capsys.readouterr().err.splitlines()] == ["quiet: 1/3", "quiet: 3/3"]

@@ -153,6 +153,7 @@ def test_batch_keeps_going_past_a_broken_file(
     res = runner.invoke(main, ["encode", *inputs, "-d", str(out), "--device", "cpu", "-j", workers])
     assert res.exit_code == EXIT_BATCH, res.output
     assert "broken.png" in res.stderr and "3 ok, 1 failed" in res.stderr
+    assert "encode: 4/4 in " in res.stderr  # not a terminal: the progress is a line, not a bar
     assert sorted(p.name for p in out.iterdir()) == ["a.irn", "b.irn", "c.irn"]
     (out / "junk.irn").write_bytes(b"junk")
     dec = tmp_path / "dec"
