@@ -154,7 +154,11 @@ def _run_batch(
     help="How the LR image is stored.",
 )
 @click.option("--quality", type=click.IntRange(0, 100), help="JPEG/WebP quality of the LR (default 90).")
-@click.option("--model", help="Model id (default: the registry's for the scale and format).")
+@click.option(
+    "--model",
+    help="Model id, or id@hash for particular weights as `irncodec models` lists them (default: the registry's for"
+    " the scale and format).",
+)
 @click.option(
     "--seed",
     "z_seed",

@@ -255,7 +255,13 @@ def installed_models() -> list[str]:
 
 
 def find_model(model_id: str, weight_hash: str | None = None) -> ModelSpec:
-    """The spec for ``model_id``; with ``weight_hash``, the entry whose sha256 starts with it."""
+    """The spec for ``model_id``; with ``weight_hash``, the entry whose sha256 starts with it. ``model_id`` may
+    also name the weights itself as ``id@hash`` (hex prefix of the sha256), as :func:`installed_models` lists
+    them."""
+    if weight_hash is None and "@" in model_id:
+        model_id, weight_hash = model_id.split("@", 1)
+        if not weight_hash:
+            raise UnknownModelError(f"model {model_id}@ names no weights; installed: {', '.join(installed_models())}")
     for m in MODELS:
         wanted = m.default if weight_hash is None else m.sha256.startswith(weight_hash)
         if m.id == model_id and wanted:

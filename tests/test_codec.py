@@ -194,6 +194,13 @@ def test_registry_finds_by_hash_prefix(tiny_models: dict) -> None:
     spec = tiny_models[4]
     assert registry.find_model("tiny-x4", spec.sha256[:16]) is spec
     assert registry.default_model(4) is spec
+    # the id@hash form that installed_models() and the error messages print
+    assert f"tiny-x4@{spec.hash_prefix}" in registry.installed_models()
+    assert registry.find_model(f"tiny-x4@{spec.hash_prefix}") is spec
+    with pytest.raises(UnknownModelError, match="installed"):
+        registry.find_model("tiny-x4@00000000")
+    with pytest.raises(UnknownModelError, match="names no weights"):
+        registry.find_model("tiny-x4@")
 
 
 @pytest.mark.parametrize("lr_format", ["jpeg", "webp"])
