@@ -344,7 +344,9 @@ def models() -> None:
 )
 @click.option("--recipe", type=click.Choice(list(RECIPES)), default="fast", show_default=True)
 @click.option("--scale", type=click.Choice(["2", "4"]), default="2", show_default=True)
-@click.option("--steps", type=int, help="Total steps (the cosine schedule spans them).")
+@click.option(
+    "--steps", type=int, help="Total steps (the cosine schedule spans them; a constant-schedule run resumes with more)."
+)
 @click.option("--growth", type=int, help="DenseBlock width (32 in the paper).")
 @click.option("--features", type=int, help="Feature width of the SR baseline.")
 @click.option("--blocks", type=int, help="Coupling blocks per x2 level (8 in the paper).")

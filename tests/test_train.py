@@ -175,3 +175,16 @@ def test_the_weight_average_is_validated_shipped_and_resumed(data_dir: Path, tmp
     assert all(np.isfinite(e["val_psnr_raw"]) for e in evals if e["event"] == "eval")
     with pytest.raises(ValueError, match="ema_decay"):
         dataclasses.replace(CFG, ema_decay=1.0)
+
+
+def test_a_constant_schedule_run_can_be_extended(data_dir: Path, tmp_path: Path) -> None:
+    """Extended from 2 to 4 steps, a constant-lr run ends where a 4-step run does; a cosine run cannot be."""
+    cfg = dataclasses.replace(CFG, schedule="constant")
+    train(cfg, data_dir, tmp_path / "straight")
+    train(dataclasses.replace(cfg, steps=2), data_dir, tmp_path / "extended")
+    train(cfg, data_dir, tmp_path / "extended")
+    a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "extended")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    train(dataclasses.replace(CFG, steps=2), data_dir, tmp_path / "cosine")
+    with pytest.raises(ValueError, match="another config"):
+        train(CFG, data_dir, tmp_path / "cosine")

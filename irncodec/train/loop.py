@@ -54,10 +54,14 @@ _RESUMABLE_FIELDS = ("bf16", "checkpoint_seconds")
 
 
 def _same_config(stored: dict, cfg: TrainConfig) -> bool:
-    """True if a checkpoint's config is ``cfg``; fields added since it was written must hold their defaults."""
+    """True if a checkpoint's config is ``cfg``; fields added since it was written must hold their defaults.
+
+    A run on the constant schedule may also be extended: its ``steps`` only say where it stops, so a longer one
+    resumes it (the cosine schedule spans its steps, so there they must match)."""
     current = dataclasses.asdict(cfg)
     defaults = dataclasses.asdict(TrainConfig())
-    return all(stored.get(k, defaults[k]) == v for k, v in current.items() if k not in _RESUMABLE_FIELDS)
+    free = _RESUMABLE_FIELDS + (("steps",) if cfg.schedule == "constant" else ())
+    return all(stored.get(k, defaults[k]) == v for k, v in current.items() if k not in free)
 
 
 def native_bf16() -> bool:
