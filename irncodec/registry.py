@@ -70,9 +70,21 @@ MODELS: tuple[ModelSpec, ...] = (
         id="irn-x2",
         arch="irn",
         kwargs={"scale": 2, "blocks": 8, "growth": 16},
+        weights="irn-x2-e2e6c571.pt",
+        sha256="e2e6c571ee1b21c03b893ac69510a54ce47c241db0872d55dc5bc1bde3f079ea",
+        lr_formats=("png",),
+        notes="growth 16, 0.51M params; z = 0; irn-x2@b6a3ec0f + 800 steps of 8x96x96 (fp32, cosine from 1e-4), "
+        "3.58 h in all",
+    ),
+    # The third irn-x2 (2026-11-23, held-out 34.556 dB); its files still decode.
+    ModelSpec(
+        id="irn-x2",
+        arch="irn",
+        kwargs={"scale": 2, "blocks": 8, "growth": 16},
         weights="irn-x2-b6a3ec0f.pt",
         sha256="b6a3ec0f6006600b4ebb7bd3de80d7b9698403fb630e4de687b62585a1c5cee1",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 0.51M params; z = 0; irn-x2@94503b1f + 800 steps of 16x64x64 (fp32, cosine from 1e-4), "
         "2.84 h in all",
     ),
@@ -163,9 +175,21 @@ MODELS: tuple[ModelSpec, ...] = (
         id="irn-x4",
         arch="irn",
         kwargs={"scale": 4, "blocks": 8, "growth": 16},
+        weights="irn-x4-ab37fc18.pt",
+        sha256="ab37fc1820e8cbfa0ef3837dde1f490a311a84f0cbcfcc3019b7772b47f032aa",
+        lr_formats=("png",),
+        notes="growth 16, 1.53M params; z = 0; irn-x4@d05444ae + 600 steps of 4x128x128 (fp32, cosine from 1e-4), "
+        "4.07 h in all",
+    ),
+    # The third irn-x4 (2026-11-23, held-out 26.409 dB); its files still decode.
+    ModelSpec(
+        id="irn-x4",
+        arch="irn",
+        kwargs={"scale": 4, "blocks": 8, "growth": 16},
         weights="irn-x4-d05444ae.pt",
         sha256="d05444ae76eced77f2b741b8a4393b3f0f4c16543618754c09cbb5011517da80",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 1.53M params; z = 0; irn-x4@9e627190 + 600 steps of 8x96x96 (fp32, cosine from 1e-4), "
         "3.22 h in all",
     ),
