@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from irncodec.errors import UnknownModelError, WeightsError
 
@@ -29,6 +29,7 @@ __all__ = [
     "load_model",
     "sha256_file",
     "sr_baseline",
+    "weights_name",
 ]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -64,108 +65,104 @@ class ModelSpec:
         return WEIGHTS_DIR / self.weights
 
 
+def weights_name(model_id: str, sha256: str) -> str:
+    """The file name under ``WEIGHTS_DIR`` of a model's weights: its id and the first 8 hex digits of their
+    sha256 (what ``irncodec.train.export`` writes)."""
+    return f"{model_id}-{sha256[:8]}.pt"
+
+
+def _irn(model_id: str, scale: int, sha256: str, blocks: int = 8, **fields: Any) -> ModelSpec:
+    """A registry entry for an IRN of DenseBlock growth 16 (the shipped width) with ``blocks`` coupling blocks per
+    x2 level, whose weights are stored under :func:`weights_name`."""
+    kwargs = {"scale": scale, "blocks": blocks, "growth": 16}
+    return ModelSpec(model_id, "irn", kwargs, weights_name(model_id, sha256), sha256, **fields)
+
+
 MODELS: tuple[ModelSpec, ...] = (
     # The codec's models. Trained on CBSD432 with `irncodec train --recipe fast` (README, docs/training-logs).
-    ModelSpec(
-        id="irn-x2",
-        arch="irn",
-        kwargs={"scale": 2, "blocks": 8, "growth": 16},
-        weights="irn-x2-7f3d3aba.pt",
-        sha256="7f3d3abacebddd5f2f135e89b97d9e5baa590d45e462567b95af233edfaedfe9",
+    _irn(
+        "irn-x2",
+        2,
+        "7f3d3abacebddd5f2f135e89b97d9e5baa590d45e462567b95af233edfaedfe9",
         lr_formats=("png",),
         notes="growth 16, 0.51M params; z = 0; irn-x2@e2e6c571 + 1396 steps of 8x96x96 at a constant 1e-4 (fp32), "
         "the weights' moving average (decay 0.998), 4.70 h in all",
     ),
     # The fourth irn-x2 (2026-11-23, held-out 34.586 dB); its files still decode.
-    ModelSpec(
-        id="irn-x2",
-        arch="irn",
-        kwargs={"scale": 2, "blocks": 8, "growth": 16},
-        weights="irn-x2-e2e6c571.pt",
-        sha256="e2e6c571ee1b21c03b893ac69510a54ce47c241db0872d55dc5bc1bde3f079ea",
+    _irn(
+        "irn-x2",
+        2,
+        "e2e6c571ee1b21c03b893ac69510a54ce47c241db0872d55dc5bc1bde3f079ea",
         lr_formats=("png",),
         default=False,
         notes="growth 16, 0.51M params; z = 0; irn-x2@b6a3ec0f + 800 steps of 8x96x96 (fp32, cosine from 1e-4), "
         "3.58 h in all",
     ),
     # The third irn-x2 (2026-11-23, held-out 34.556 dB); its files still decode.
-    ModelSpec(
-        id="irn-x2",
-        arch="irn",
-        kwargs={"scale": 2, "blocks": 8, "growth": 16},
-        weights="irn-x2-b6a3ec0f.pt",
-        sha256="b6a3ec0f6006600b4ebb7bd3de80d7b9698403fb630e4de687b62585a1c5cee1",
+    _irn(
+        "irn-x2",
+        2,
+        "b6a3ec0f6006600b4ebb7bd3de80d7b9698403fb630e4de687b62585a1c5cee1",
         lr_formats=("png",),
         default=False,
         notes="growth 16, 0.51M params; z = 0; irn-x2@94503b1f + 800 steps of 16x64x64 (fp32, cosine from 1e-4), "
         "2.84 h in all",
     ),
     # The second irn-x2 (2026-11-23, held-out 34.528 dB); its files still decode.
-    ModelSpec(
-        id="irn-x2",
-        arch="irn",
-        kwargs={"scale": 2, "blocks": 8, "growth": 16},
-        weights="irn-x2-94503b1f.pt",
-        sha256="94503b1f856d237eb1d9c947e2b2cc1edfbfbe189d38ad7de10a70e4c2986aca",
+    _irn(
+        "irn-x2",
+        2,
+        "94503b1f856d237eb1d9c947e2b2cc1edfbfbe189d38ad7de10a70e4c2986aca",
         lr_formats=("png",),
         default=False,
         notes="growth 16, 0.51M params; z = 0; irn-x2@ca4669d8 + 1100 steps of 16x64x64 (fp32, cosine from 1e-4), "
         "2.17 h in all",
     ),
     # The first irn-x2 (2026-11-22); its files still decode.
-    ModelSpec(
-        id="irn-x2",
-        arch="irn",
-        kwargs={"scale": 2, "blocks": 8, "growth": 16},
-        weights="irn-x2-ca4669d8.pt",
-        sha256="ca4669d83524d41d5fb9faa84d37d9a9027789c9b862828b77e8e483b7e80545",
+    _irn(
+        "irn-x2",
+        2,
+        "ca4669d83524d41d5fb9faa84d37d9a9027789c9b862828b77e8e483b7e80545",
         lr_formats=("png",),
         default=False,
         notes="growth 16, 0.51M params; z = 0; 3000 steps of 16x64x64, 1.35 h",
     ),
     # Half the depth for a decode about twice as fast (issue 7); never chosen by default: `--model irn-x2-small`.
-    ModelSpec(
-        id="irn-x2-small",
-        arch="irn",
-        kwargs={"scale": 2, "blocks": 4, "growth": 16},
-        weights="irn-x2-small-8ca10282.pt",
-        sha256="8ca10282b83fbf082b9bdc4850554a9d68b43ed41099cbb18cffab75b8bc2276",
+    _irn(
+        "irn-x2-small",
+        2,
+        "8ca10282b83fbf082b9bdc4850554a9d68b43ed41099cbb18cffab75b8bc2276",
+        blocks=4,
         lr_formats=(),
         notes="4 blocks, growth 16, 0.25M params; z = 0; first 4 blocks of irn-x2 + 2000 steps of 16x64x64 "
         "(fp32, cosine from 2e-4), 0.75 h",
     ),
     # Compression-aware (issue 5): the lossless irn-x2 fine-tuned with real JPEG (q 50-95) between the passes,
     # then 600 more steps (held-out BD-rate -2.2 % over q30-95 against the first weights).
-    ModelSpec(
-        id="irn-x2-jpeg",
-        arch="irn",
-        kwargs={"scale": 2, "blocks": 8, "growth": 16},
-        weights="irn-x2-jpeg-c1564522.pt",
-        sha256="c156452253552f759963f306c2f23e01817a7f46b60e2877fe3dd2945c4c3e32",
+    _irn(
+        "irn-x2-jpeg",
+        2,
+        "c156452253552f759963f306c2f23e01817a7f46b60e2877fe3dd2945c4c3e32",
         lr_formats=("jpeg",),
         lr_qualities=(0, 84),
         notes="irn-x2 + 1500 steps of 16x64x64 through JPEG q50-95 (lr 1e-4 cosine), 0.7 h, then 600 more "
         "(fp32, cosine from 1e-4), 0.54 h",
     ),
     # The first irn-x2-jpeg (2026-11-22); its files still decode.
-    ModelSpec(
-        id="irn-x2-jpeg",
-        arch="irn",
-        kwargs={"scale": 2, "blocks": 8, "growth": 16},
-        weights="irn-x2-jpeg-a79133a1.pt",
-        sha256="a79133a1062a4e4c0ebd16c35b48747e1ee096dd327c249db18e8ebd5b783f94",
+    _irn(
+        "irn-x2-jpeg",
+        2,
+        "a79133a1062a4e4c0ebd16c35b48747e1ee096dd327c249db18e8ebd5b783f94",
         lr_formats=("jpeg", "webp"),
         default=False,
         notes="irn-x2 + 1500 steps of 16x64x64 through JPEG q50-95 (lr 1e-4 cosine), 0.7 h",
     ),
     # The high-quality band (issue 5): the first irn-x2-jpeg + 600 steps through JPEG q80-97 only; on the
     # held-out photos +0.02 / +0.10 / +0.15 dB over the current irn-x2-jpeg at q85 / 90 / 95 (a tie at q80).
-    ModelSpec(
-        id="irn-x2-jpeg-hq",
-        arch="irn",
-        kwargs={"scale": 2, "blocks": 8, "growth": 16},
-        weights="irn-x2-jpeg-hq-9860258f.pt",
-        sha256="9860258fa87d39bc3c2a4943f696a4736c5009eb62b3bcba0819176df1f956a5",
+    _irn(
+        "irn-x2-jpeg-hq",
+        2,
+        "9860258fa87d39bc3c2a4943f696a4736c5009eb62b3bcba0819176df1f956a5",
         lr_formats=("jpeg",),
         lr_qualities=(85, 100),
         notes="irn-x2-jpeg + 600 steps of 16x64x64 through JPEG q80-97 (fp32, cosine from 1e-4), 0.5 h",
@@ -173,90 +170,74 @@ MODELS: tuple[ModelSpec, ...] = (
     # Compression-aware through WebP (issue 5): irn-x2-jpeg fine-tuned with the codec's real WebP between the
     # passes (held-out BD-rate through WebP -7.2 % against irn-x2-jpeg at q30-90, -9.0 % against irn-x2-jpeg-hq
     # at q85-95).
-    ModelSpec(
-        id="irn-x2-webp",
-        arch="irn",
-        kwargs={"scale": 2, "blocks": 8, "growth": 16},
-        weights="irn-x2-webp-713a6226.pt",
-        sha256="713a6226c284481ccc00115586fa03720122964c69bbb4e9f6632459f46b8215",
+    _irn(
+        "irn-x2-webp",
+        2,
+        "713a6226c284481ccc00115586fa03720122964c69bbb4e9f6632459f46b8215",
         lr_formats=("webp",),
         notes="irn-x2-jpeg@c1564522 + 500 steps of 16x64x64 through the codec's WebP q40-95 (fp32, cosine from "
         "1e-4), 0.42 h",
     ),
-    ModelSpec(
-        id="irn-x4",
-        arch="irn",
-        kwargs={"scale": 4, "blocks": 8, "growth": 16},
-        weights="irn-x4-ab37fc18.pt",
-        sha256="ab37fc1820e8cbfa0ef3837dde1f490a311a84f0cbcfcc3019b7772b47f032aa",
+    _irn(
+        "irn-x4",
+        4,
+        "ab37fc1820e8cbfa0ef3837dde1f490a311a84f0cbcfcc3019b7772b47f032aa",
         lr_formats=("png",),
         notes="growth 16, 1.53M params; z = 0; irn-x4@d05444ae + 600 steps of 4x128x128 (fp32, cosine from 1e-4), "
         "4.07 h in all",
     ),
     # The third irn-x4 (2026-11-23, held-out 26.409 dB); its files still decode.
-    ModelSpec(
-        id="irn-x4",
-        arch="irn",
-        kwargs={"scale": 4, "blocks": 8, "growth": 16},
-        weights="irn-x4-d05444ae.pt",
-        sha256="d05444ae76eced77f2b741b8a4393b3f0f4c16543618754c09cbb5011517da80",
+    _irn(
+        "irn-x4",
+        4,
+        "d05444ae76eced77f2b741b8a4393b3f0f4c16543618754c09cbb5011517da80",
         lr_formats=("png",),
         default=False,
         notes="growth 16, 1.53M params; z = 0; irn-x4@9e627190 + 600 steps of 8x96x96 (fp32, cosine from 1e-4), "
         "3.22 h in all",
     ),
     # The second irn-x4 (2026-11-23, held-out 26.372 dB); its files still decode.
-    ModelSpec(
-        id="irn-x4",
-        arch="irn",
-        kwargs={"scale": 4, "blocks": 8, "growth": 16},
-        weights="irn-x4-9e627190.pt",
-        sha256="9e627190a98e65f0541debe5abcb15f66e1655c7e0dcfe86daa006eca780a6c6",
+    _irn(
+        "irn-x4",
+        4,
+        "9e627190a98e65f0541debe5abcb15f66e1655c7e0dcfe86daa006eca780a6c6",
         lr_formats=("png",),
         default=False,
         notes="growth 16, 1.53M params; z = 0; irn-x4@95ea70d4 + 800 steps of 8x96x96 (fp32, cosine from 1e-4), "
         "2.53 h in all",
     ),
     # The first irn-x4 (2026-11-22); its files still decode.
-    ModelSpec(
-        id="irn-x4",
-        arch="irn",
-        kwargs={"scale": 4, "blocks": 8, "growth": 16},
-        weights="irn-x4-95ea70d4.pt",
-        sha256="95ea70d44e1f9899100b1f4cb57b971695d7499416f890b59d2de87bc138dcef",
+    _irn(
+        "irn-x4",
+        4,
+        "95ea70d44e1f9899100b1f4cb57b971695d7499416f890b59d2de87bc138dcef",
         lr_formats=("png",),
         default=False,
         notes="growth 16, 1.53M params; z = 0; level 1 from x2; 2400 steps of 8x96x96, 1.55 h",
     ),
-    ModelSpec(
-        id="irn-x4-jpeg",
-        arch="irn",
-        kwargs={"scale": 4, "blocks": 8, "growth": 16},
-        weights="irn-x4-jpeg-37069192.pt",
-        sha256="370691924b081471d695b629889bb1128bcdbc32c456e1a0753c8e4c413d3527",
+    _irn(
+        "irn-x4-jpeg",
+        4,
+        "370691924b081471d695b629889bb1128bcdbc32c456e1a0753c8e4c413d3527",
         lr_formats=("jpeg",),
         lr_qualities=(0, 79),
         notes="irn-x4 + 1200 steps of 8x96x96 through JPEG q50-95 (lr 1e-4 cosine), 0.75 h",
     ),
     # The same for x4: +0.01 to +0.12 dB over irn-x4-jpeg at q80-95 on the held-out photos.
-    ModelSpec(
-        id="irn-x4-jpeg-hq",
-        arch="irn",
-        kwargs={"scale": 4, "blocks": 8, "growth": 16},
-        weights="irn-x4-jpeg-hq-56094ecd.pt",
-        sha256="56094ecdd4babc3090b6f6421599354818733625661bdcd0e69f47e58e13028c",
+    _irn(
+        "irn-x4-jpeg-hq",
+        4,
+        "56094ecdd4babc3090b6f6421599354818733625661bdcd0e69f47e58e13028c",
         lr_formats=("jpeg",),
         lr_qualities=(80, 100),
         notes="irn-x4-jpeg + 600 steps of 8x96x96 through JPEG q80-97 (fp32, cosine from 1e-4), 0.83 h",
     ),
     # The same for x4 (held-out BD-rate through WebP -8.8 % against irn-x4-jpeg, -0.7 % against irn-x4-jpeg-hq,
     # q30-95).
-    ModelSpec(
-        id="irn-x4-webp",
-        arch="irn",
-        kwargs={"scale": 4, "blocks": 8, "growth": 16},
-        weights="irn-x4-webp-fd7b359e.pt",
-        sha256="fd7b359e24b46aab2a747e6c7b8c50ed4c5e2c04140fa11eabe6368e970d52e1",
+    _irn(
+        "irn-x4-webp",
+        4,
+        "fd7b359e24b46aab2a747e6c7b8c50ed4c5e2c04140fa11eabe6368e970d52e1",
         lr_formats=("webp",),
         notes="irn-x4-jpeg@37069192 + 600 steps of 8x96x96 through the codec's WebP q40-95 (fp32, cosine from "
         "1e-4), 0.76 h",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from irncodec.registry import WEIGHTS_DIR, sha256_file
+from irncodec.registry import WEIGHTS_DIR, sha256_file, weights_name
 
 __all__ = ["export_weights"]
 
@@ -28,7 +28,7 @@ def export_weights(src: str | Path, model_id: str, dest_dir: Path = WEIGHTS_DIR)
     os.close(fd)
     torch.save(state, tmp)
     digest = sha256_file(tmp)
-    dest = dest_dir / f"{model_id}-{digest[:8]}.pt"
+    dest = dest_dir / weights_name(model_id, digest)
     os.chmod(tmp, 0o644)
     os.replace(tmp, dest)
     return dest, digest
