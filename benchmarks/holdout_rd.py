@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from benchmarks.bd import bd_psnr, bd_rate
+from irncodec.imageio import JPEG_CHROMA
 from irncodec.metrics import psnr
 from irncodec.registry import find_model, load_model, sr_baseline
 from irncodec.rescale import bicubic_down, quantize
@@ -41,13 +42,14 @@ def holdout_images(data: Path, holdout: int = TrainConfig.holdout) -> list[np.nd
 
 @torch.inference_mode()
 def bicubic_sr_rd(
-    sr: torch.nn.Module, images: list[np.ndarray], scale: int, quality: int, fmt: str = "jpeg"
+    sr: torch.nn.Module, images: list[np.ndarray], scale: int, quality: int, fmt: str = "jpeg", chroma: str = "420"
 ) -> tuple[float, float]:
-    """Mean RGB PSNR and LR bits per HR pixel of bicubic down, ``fmt`` at ``quality``, then ``sr`` up."""
+    """Mean RGB PSNR and LR bits per HR pixel of bicubic down, ``fmt`` (JPEG with ``chroma`` sampling) at
+    ``quality``, then ``sr`` up."""
     values, bits = [], []
     for im in images:
         x = modcrop(torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255.0, scale)
-        files = jpeg_encode(quantize(bicubic_down(x, scale)), quality, fmt)
+        files = jpeg_encode(quantize(bicubic_down(x, scale)), quality, fmt, chroma)
         bits.append(8 * len(files[0]) / (x.shape[-2] * x.shape[-1]))
         x_hat = sr(jpeg_decode(files)).clamp(0.0, 1.0)
         values.append(psnr(torch.round(x_hat * 255.0) / 255.0, x))
@@ -68,6 +70,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=2)
     parser.add_argument("--qualities", default="30,50,75,90")
     parser.add_argument("--lr-format", choices=LR_CODECS, default="jpeg", help="the lossy codec of the LR")
+    parser.add_argument("--lr-chroma", choices=JPEG_CHROMA, default="420", help="JPEG chroma sampling of the LR")
     parser.add_argument("--data", type=Path, default=TRAIN, help="the training folder (its held-out photos)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path)
@@ -79,12 +82,13 @@ def main() -> None:
     curves: dict[str, dict[str, list[float]]] = {}
     for spec in args.models:
         net = _model(spec)
-        points = [evaluate_rd(net, images, lr_quality=q, lr_format=args.lr_format) for q in qualities]
+        lossy = {"lr_format": args.lr_format, "lr_chroma": args.lr_chroma}
+        points = [evaluate_rd(net, images, lr_quality=q, **lossy) for q in qualities]
         curves[spec] = {"bpp": [b for _, b in points], "psnr": [p for p, _ in points]}
     sr_spec = sr_baseline(args.scale)
     if sr_spec is not None:
         sr = load_model(sr_spec).eval()
-        points = [bicubic_sr_rd(sr, images, args.scale, q, args.lr_format) for q in qualities]
+        points = [bicubic_sr_rd(sr, images, args.scale, q, args.lr_format, args.lr_chroma) for q in qualities]
         curves[f"bicubic-{args.lr_format}-sr"] = {"bpp": [b for _, b in points], "psnr": [p for p, _ in points]}
 
     ref = curves[args.models[0]]
@@ -98,6 +102,7 @@ def main() -> None:
         report = {
             "scale": args.scale,
             "lr_format": args.lr_format,
+            "lr_chroma": args.lr_chroma,
             "qualities": qualities,
             "images": len(images),
             "curves": curves,

@@ -368,6 +368,12 @@ def models() -> None:
     "--lr-quality-max", type=click.IntRange(1, 100), help="Highest LR quality drawn per step (recipes jpeg, webp; 95)."
 )
 @click.option(
+    "--lr-chroma",
+    type=click.Choice(["420", "444"]),
+    help="JPEG chroma sampling of the LR in the loop (recipe jpeg; 420, libjpeg's default, or 444: full-size Cb"
+    " and Cr).",
+)
+@click.option(
     "--lambda-rate",
     type=float,
     help="Weight of the LR's estimated JPEG bits per LR pixel (recipe jpeg; 0, the default, leaves the rate out).",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 import torch
@@ -30,12 +32,27 @@ def test_quant_tables_follow_ijg_scaling() -> None:
     assert (quant_tables(10)[0] >= quant_tables(90)[0]).all()
 
 
+@pytest.mark.parametrize("chroma", ["420", "444"])
 @pytest.mark.parametrize("quality", [30, 75, 95])
-def test_simulation_tracks_the_real_codec(quality: int) -> None:
+def test_simulation_tracks_the_real_codec(quality: int, chroma: str) -> None:
     x = _image()
-    real, sim = jpeg_real(x, quality), jpeg_simulate(x, quality)
+    real, sim = jpeg_real(x, quality, chroma=chroma), jpeg_simulate(x, quality, chroma)
     assert psnr(sim, real) > psnr(x, real) + 3.0 or psnr(sim, real) > 38.0
     assert psnr(sim, real) > 30.0
+
+
+def test_444_keeps_the_chroma_detail_that_420_drops() -> None:
+    x = _image()
+    x = torch.cat([x[:, :1], 1.0 - x[:, :1], x[:, 2:]], dim=1)  # strong chroma at the pixel scale
+    files = {c: jpeg_encode(x, 90, chroma=c)[0] for c in ("420", "444")}
+    # (component, horizontal, vertical sampling, table): luma sampled 2 x 2 against chroma's 1 x 1 means 4:2:0
+    assert Image.open(io.BytesIO(files["444"])).layer[0][1:3] == (1, 1)
+    assert Image.open(io.BytesIO(files["420"])).layer[0][1:3] == (2, 2) and len(files["444"]) > len(files["420"])
+    assert psnr(jpeg_real(x, 90, chroma="444"), x) > psnr(jpeg_real(x, 90, chroma="420"), x) + 1.0
+    with pytest.raises(ValueError, match="chroma"):
+        jpeg_real(x, 90, "webp", "444")
+    with pytest.raises(ValueError, match="chroma"):
+        encode_plane(_uint8(x), "jpeg", 90, "422")
 
 
 @pytest.mark.parametrize("fmt", ["jpeg", "webp"])

@@ -142,6 +142,22 @@ def test_rate_term_adds_the_weighted_jpeg_rate_estimate() -> None:
     torch.testing.assert_close(rated["loss"], plain["loss"] + 0.5 * rated["rate"])
 
 
+def test_444_chroma_changes_what_the_inverse_sees() -> None:
+    cfg = dataclasses.replace(CFG, lr_codec="jpeg", lr_quality_min=90, lr_quality_max=90)
+    net = IRN(scale=2, blocks=1, growth=4)
+    x = torch.rand(2, 3, 32, 32)
+    losses = {
+        c: irn_losses(net, x, dataclasses.replace(cfg, lr_chroma=c), torch.Generator().manual_seed(0))
+        for c in ("420", "444")
+    }
+    torch.testing.assert_close(losses["420"]["forw"], losses["444"]["forw"])  # the same forward pass
+    assert float(losses["444"]["back"].detach()) != float(losses["420"]["back"].detach())
+    with pytest.raises(ValueError, match="lr_chroma"):
+        dataclasses.replace(CFG, lr_codec="webp", lr_chroma="444")
+    with pytest.raises(ValueError, match="lr_chroma"):
+        dataclasses.replace(CFG, lr_chroma="422")
+
+
 def test_an_unknown_lr_codec_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown lr_codec"):
         dataclasses.replace(CFG, lr_codec="avif")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from irncodec.imageio import JPEG_CHROMA
+
 __all__ = ["LR_CODECS", "RECIPES", "TrainConfig", "recipe_config"]
 
 LR_CODECS = ("jpeg", "webp")  # the lossy LR formats the training loop can put between the passes
@@ -39,6 +41,7 @@ class TrainConfig:
     lr_quality_min: int = 50  # LR codec quality range drawn from, per step
     lr_quality_max: int = 95
     eval_quality: int = 75  # LR codec quality in validation when lr_codec is not "none"
+    lr_chroma: str = "420"  # JPEG chroma sampling of the LR codec ("420" or "444"; WebP is always 4:2:0)
     lambda_rate: float = 0.0  # weight of the LR's estimated JPEG bits per LR pixel (lr_codec "jpeg"); 0 disables
     crm_features: int = 32  # LR restorer width (arch "irn-crm")
     crm_blocks: int = 4  # LR restorer residual blocks (arch "irn-crm")
@@ -47,6 +50,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.lr_codec not in ("none", *LR_CODECS):
             raise ValueError(f"unknown lr_codec {self.lr_codec!r}; known: none, {', '.join(LR_CODECS)}")
+        if self.lr_chroma not in JPEG_CHROMA or (self.lr_codec == "webp" and self.lr_chroma != "420"):
+            raise ValueError(f"lr_chroma {self.lr_chroma!r} is not a chroma sampling of lr_codec {self.lr_codec!r}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
         if not 1 <= self.lr_quality_min <= self.lr_quality_max <= 100:

@@ -4,8 +4,8 @@ Compression-aware rescaling (SAIN, Yang et al., AAAI 2023; the IRN journal
 version, Xiao et al., IJCV 2023) puts the lossy LR channel between the
 forward and inverse passes. Here the forward value is the real codec's output
 (Pillow's JPEG, or the codec's own WebP encode), and the gradient flows
-through a differentiable simulation of baseline JPEG (BT.601 YCbCr, 4:2:0
-chroma, 8x8 DCT, IJG quality-scaled tables, rounding replaced by a cubic soft
+through a differentiable simulation of baseline JPEG (BT.601 YCbCr, 4:2:0 or
+4:4:4 chroma, 8x8 DCT, IJG quality-scaled tables, rounding replaced by a cubic soft
 rounding), so the forward pass learns what the codec removes and the inverse
 learns to undo exactly what the codec does. For WebP the JPEG simulation is a
 proxy gradient: both quantise block transforms of 4:2:0 YCbCr.
@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
-from irncodec.imageio import encode_plane
+from irncodec.imageio import JPEG_CHROMA, encode_plane
 from irncodec.train.config import LR_CODECS
 
 __all__ = [
@@ -186,27 +186,33 @@ def _quantize_plane(plane: Tensor, table: Tensor) -> Tensor:
     return _unblock(dct.T @ coef @ dct)
 
 
-def _planes(x: Tensor, quality: int) -> list[tuple[Tensor, Tensor]]:
-    """The three planes JPEG codes (Y at full size, Cb and Cr averaged 2 x 2, centred at 0) with their tables,
-    for N x 3 x H x W RGB in [0, 1] padded to a multiple of 16 as the codec does."""
+def _planes(x: Tensor, quality: int, chroma: str = "420") -> list[tuple[Tensor, Tensor]]:
+    """The three planes JPEG codes (Y at full size, Cb and Cr averaged 2 x 2 for 4:2:0, centred at 0) with their
+    tables, for N x 3 x H x W RGB in [0, 1] padded to a multiple of 16 as the codec does."""
+    if chroma not in JPEG_CHROMA:
+        raise ValueError(f"unknown JPEG chroma sampling {chroma!r}; known: {', '.join(JPEG_CHROMA)}")
+    pool = 2 if chroma == "420" else 1
     h, w = x.shape[-2:]
     xp = F.pad(x, (0, (-w) % 16, 0, (-h) % 16), mode="replicate") * 255.0
     ycc = torch.einsum("ij,njhw->nihw", _RGB2YCC.to(xp), xp)
     luma_t, chroma_t = quant_tables(quality)
-    return [(ycc[:, :1] - 128.0, luma_t)] + [(F.avg_pool2d(ycc[:, c : c + 1], 2), chroma_t) for c in (1, 2)]
+    return [(ycc[:, :1] - 128.0, luma_t)] + [(F.avg_pool2d(ycc[:, c : c + 1], pool), chroma_t) for c in (1, 2)]
 
 
-def jpeg_simulate(x: Tensor, quality: int) -> Tensor:
-    """Differentiable approximation of baseline JPEG (4:2:0) on N x 3 x H x W RGB in [0, 1]."""
+def jpeg_simulate(x: Tensor, quality: int, chroma: str = "420") -> Tensor:
+    """Differentiable approximation of baseline JPEG (``chroma`` sampling 4:2:0 or 4:4:4) on N x 3 x H x W RGB
+    in [0, 1]."""
     h, w = x.shape[-2:]
-    (luma, luma_t), *chroma = _planes(x, quality)
+    (luma, luma_t), *planes = _planes(x, quality, chroma)
     y = _quantize_plane(luma, luma_t) + 128.0
-    up = [F.interpolate(_quantize_plane(p, t), scale_factor=2, mode="bilinear", align_corners=False) for p, t in chroma]
+    up = [_quantize_plane(p, t) for p, t in planes]
+    if chroma == "420":
+        up = [F.interpolate(p, scale_factor=2, mode="bilinear", align_corners=False) for p in up]
     rgb = torch.einsum("ij,njhw->nihw", _YCC2RGB.to(y), torch.cat([y, *up], dim=1)) / 255.0
     return rgb[..., :h, :w].clamp(0.0, 1.0)
 
 
-def jpeg_rate(x: Tensor, quality: int) -> Tensor:
+def jpeg_rate(x: Tensor, quality: int, chroma: str = "420") -> Tensor:
     """A differentiable estimate of JPEG's bits per pixel for N x 3 x H x W RGB in [0, 1] (mean over the batch).
 
     Each quantised AC coefficient c (before rounding) counts log2(1 + |c|) bits, a smooth stand-in for the
@@ -217,7 +223,7 @@ def jpeg_rate(x: Tensor, quality: int) -> Tensor:
     dct = _DCT.to(x)
     ac = torch.ones(8, 8, device=x.device)
     ac[0, 0] = 0.0
-    for plane, table in _planes(x.float(), quality):
+    for plane, table in _planes(x.float(), quality, chroma):
         coef = dct @ _blocks(plane) @ dct.T / table.to(plane)
         bits = bits + (torch.log2(1.0 + coef.abs()) * ac).sum()
     return bits / (x.shape[0] * x.shape[-2] * x.shape[-1])
@@ -228,10 +234,10 @@ def _uint8_images(x: Tensor) -> list[Image.Image]:
     return [Image.fromarray(img) for img in pixels]
 
 
-def jpeg_encode(x: Tensor, quality: int, fmt: str = "jpeg") -> list[bytes]:
-    """The codec's file (:func:`irncodec.imageio.encode_plane`, JPEG or WebP) of each image of N x 3 x H x W in
-    [0, 1], rounded to 8 bits first."""
-    return [encode_plane(im, fmt, int(quality)) for im in _uint8_images(x)]
+def jpeg_encode(x: Tensor, quality: int, fmt: str = "jpeg", chroma: str = "420") -> list[bytes]:
+    """The codec's file (:func:`irncodec.imageio.encode_plane`, JPEG or WebP; ``chroma`` sampling for JPEG) of
+    each image of N x 3 x H x W in [0, 1], rounded to 8 bits first."""
+    return [encode_plane(im, fmt, int(quality), chroma) for im in _uint8_images(x)]
 
 
 def jpeg_decode(files: list[bytes], device: torch.device | str = "cpu") -> Tensor:
@@ -240,7 +246,7 @@ def jpeg_decode(files: list[bytes], device: torch.device | str = "cpu") -> Tenso
     return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).to(device, torch.float32).div(255.0)
 
 
-def jpeg_real(x: Tensor, quality: int, fmt: str = "jpeg") -> Tensor:
+def jpeg_real(x: Tensor, quality: int, fmt: str = "jpeg", chroma: str = "420") -> Tensor:
     """The real codec's encode + decode of each image of N x 3 x H x W in [0, 1] (no gradient).
 
     JPEG takes Pillow's default file, whose pixels equal the codec's (which only picks smaller Huffman coding),
@@ -249,18 +255,20 @@ def jpeg_real(x: Tensor, quality: int, fmt: str = "jpeg") -> Tensor:
     """
     if fmt not in LR_CODECS:
         raise ValueError(f"unknown lossy LR codec {fmt!r}; known: {', '.join(LR_CODECS)}")
+    if chroma not in JPEG_CHROMA or (fmt != "jpeg" and chroma != "420"):
+        raise ValueError(f"chroma sampling {chroma!r} is not one of {fmt}'s")
     if fmt != "jpeg":
         return jpeg_decode(jpeg_encode(x, quality, fmt), x.device)
     files = []
     for im in _uint8_images(x):
         buf = io.BytesIO()
-        im.save(buf, format="JPEG", quality=int(quality))
+        im.save(buf, format="JPEG", quality=int(quality), **({"subsampling": 0} if chroma == "444" else {}))
         files.append(buf.getvalue())
     return jpeg_decode(files, x.device)
 
 
-def jpeg_channel(x: Tensor, quality: int, fmt: str = "jpeg") -> Tensor:
-    """The real codec's pixels (JPEG or WebP) in the forward pass, the JPEG simulation's gradient in the
-    backward pass."""
-    sim = jpeg_simulate(x.float(), quality)
-    return sim + (jpeg_real(x, quality, fmt) - sim).detach()
+def jpeg_channel(x: Tensor, quality: int, fmt: str = "jpeg", chroma: str = "420") -> Tensor:
+    """The real codec's pixels (JPEG or WebP; JPEG with ``chroma`` sampling) in the forward pass, the JPEG
+    simulation's gradient in the backward pass."""
+    sim = jpeg_simulate(x.float(), quality, chroma)
+    return sim + (jpeg_real(x, quality, fmt, chroma) - sim).detach()

@@ -119,8 +119,8 @@ def irn_losses(model: IRN, x: Tensor, cfg: TrainConfig, z_gen: torch.Generator) 
     if cfg.lr_codec != "none":
         quality = int(torch.randint(cfg.lr_quality_min, cfg.lr_quality_max + 1, (1,), generator=z_gen))
         if cfg.lambda_rate:
-            terms["rate"] = jpeg_rate(y, quality)
-        y_sent = jpeg_channel(y_sent, quality, cfg.lr_codec).to(y.dtype)
+            terms["rate"] = jpeg_rate(y, quality, cfg.lr_chroma)
+        y_sent = jpeg_channel(y_sent, quality, cfg.lr_codec, cfg.lr_chroma).to(y.dtype)
     x_hat = model(torch.cat((y_sent, z_in.to(y.device, y.dtype)), dim=1), rev=True)
     l_back = (x_hat.float() - x).abs().sum() / x.shape[0] / n_hr
     total = cfg.lambda_forw * l_forw + cfg.lambda_back * l_back + cfg.lambda_z * l_z
@@ -153,9 +153,11 @@ def evaluate_rd(
     seed: int = 0,
     lr_quality: int | None = None,
     lr_format: str = "jpeg",
+    lr_chroma: str = "420",
 ) -> tuple[float, float]:
     """Mean RGB PSNR and mean LR bits per HR pixel over uint8 H x W x 3 images of the codec's path (IRN:
-    forward, 8-bit LR, optionally ``lr_format`` (JPEG or WebP) at ``lr_quality``, inverse) or of
+    forward, 8-bit LR, optionally ``lr_format`` (JPEG with ``lr_chroma`` sampling, or WebP) at ``lr_quality``,
+    inverse) or of
     super-resolution from the 8-bit bicubic LR (EDSR). The bits are the LR file's (NaN without ``lr_quality``)."""
     values, bits = [], []
     for im in images:
@@ -163,7 +165,7 @@ def evaluate_rd(
         if isinstance(model, IRN):
             y = downscale(model, x)
             if lr_quality is not None:
-                files = jpeg_encode(y, lr_quality, lr_format)
+                files = jpeg_encode(y, lr_quality, lr_format, lr_chroma)
                 bits.append(8 * len(files[0]) / (x.shape[-2] * x.shape[-1]))
                 y = jpeg_decode(files, y.device)
             z = sample_z((1, model.latent_channels, *y.shape[-2:]), seed, temperature)
@@ -181,9 +183,10 @@ def evaluate_psnr(
     seed: int = 0,
     lr_quality: int | None = None,
     lr_format: str = "jpeg",
+    lr_chroma: str = "420",
 ) -> float:
     """The mean RGB PSNR of :func:`evaluate_rd`."""
-    return evaluate_rd(model, images, temperature, seed, lr_quality, lr_format)[0]
+    return evaluate_rd(model, images, temperature, seed, lr_quality, lr_format, lr_chroma)[0]
 
 
 @torch.no_grad()
@@ -289,14 +292,15 @@ def train(
         model.eval()
         rec = {"event": "eval", "step": step, "elapsed": round(elapsed, 1), "cpu": round(cpu, 1)}
         q = cfg.eval_quality if cfg.lr_codec != "none" else None
-        val_psnr, val_bpp = evaluate_rd(shipped, val_images, lr_quality=q, lr_format=cfg.lr_codec)
+        lossy = {"lr_quality": q, "lr_format": cfg.lr_codec, "lr_chroma": cfg.lr_chroma}
+        val_psnr, val_bpp = evaluate_rd(shipped, val_images, **lossy)
         rec["val_psnr"] = round(val_psnr, 3)
         if q is not None:
             rec["val_bpp"] = round(val_bpp, 4)
         if ema is not None:
-            rec["val_psnr_raw"] = round(evaluate_psnr(model, val_images, lr_quality=q, lr_format=cfg.lr_codec), 3)
+            rec["val_psnr_raw"] = round(evaluate_psnr(model, val_images, **lossy), 3)
         if report_images:
-            report = evaluate_psnr(shipped, report_images, lr_quality=q, lr_format=cfg.lr_codec)
+            report = evaluate_psnr(shipped, report_images, **lossy)
             rec["report_psnr"] = round(report, 3)
         model.train()
         _log(run_dir, on_event, rec)
