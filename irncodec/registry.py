@@ -83,8 +83,18 @@ MODELS: tuple[ModelSpec, ...] = (
     _irn(
         "irn-x2",
         2,
+        "1fb995768ca70264d29454b2a0e50d30679f0cfbc3b8e40f382c266d19d78e4a",
+        lr_formats=("png",),
+        notes="growth 16, 0.51M params; z = 0; irn-x2@e2e6c571 + 3050 steps of 8x96x96 at a constant 1e-4 (fp32), "
+        "the weights' moving average (decay 0.998), 5.91 h in all",
+    ),
+    # The fifth irn-x2 (2026-11-23, held-out 34.621 dB): the same run at step 1396; its files still decode.
+    _irn(
+        "irn-x2",
+        2,
         "7f3d3abacebddd5f2f135e89b97d9e5baa590d45e462567b95af233edfaedfe9",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 0.51M params; z = 0; irn-x2@e2e6c571 + 1396 steps of 8x96x96 at a constant 1e-4 (fp32), "
         "the weights' moving average (decay 0.998), 4.70 h in all",
     ),
@@ -215,12 +225,24 @@ MODELS: tuple[ModelSpec, ...] = (
         default=False,
         notes="growth 16, 1.53M params; z = 0; level 1 from x2; 2400 steps of 8x96x96, 1.55 h",
     ),
+    # Held-out BD-rate -1.5 % against irn-x4-jpeg@37069192 through JPEG q30-75 (2026-11-23, sixth session).
+    _irn(
+        "irn-x4-jpeg",
+        4,
+        "6399ce733eecc0407d517fce3945fc358f1c8e11bd521076dd3f553c415a38a5",
+        lr_formats=("jpeg",),
+        lr_qualities=(0, 79),
+        notes="irn-x4-jpeg@37069192 + 1000 steps of 8x96x96 through JPEG q50-95 at a constant 1e-4 (fp32), the "
+        "weights' moving average (decay 0.998), 1.06 h (3.36 h in all)",
+    ),
+    # The first irn-x4-jpeg; its files still decode.
     _irn(
         "irn-x4-jpeg",
         4,
         "370691924b081471d695b629889bb1128bcdbc32c456e1a0753c8e4c413d3527",
         lr_formats=("jpeg",),
         lr_qualities=(0, 79),
+        default=False,
         notes="irn-x4 + 1200 steps of 8x96x96 through JPEG q50-95 (lr 1e-4 cosine), 0.75 h",
     ),
     # The same for x4: +0.01 to +0.12 dB over irn-x4-jpeg at q80-95 on the held-out photos.
@@ -230,7 +252,7 @@ MODELS: tuple[ModelSpec, ...] = (
         "56094ecdd4babc3090b6f6421599354818733625661bdcd0e69f47e58e13028c",
         lr_formats=("jpeg",),
         lr_qualities=(80, 100),
-        notes="irn-x4-jpeg + 600 steps of 8x96x96 through JPEG q80-97 (fp32, cosine from 1e-4), 0.83 h",
+        notes="irn-x4-jpeg@37069192 + 600 steps of 8x96x96 through JPEG q80-97 (fp32, cosine from 1e-4), 0.83 h",
     ),
     # The same for x4 (held-out BD-rate through WebP -8.8 % against irn-x4-jpeg, -0.7 % against irn-x4-jpeg-hq,
     # q30-95).
