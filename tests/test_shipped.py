@@ -28,7 +28,8 @@ FLOORS = {
     "irn-x2-jpeg-hq": ("head.png", 30.4, "jpeg", 90),
     "irn-x2-webp": ("head.png", 29.5, "webp", 75),  # measured 29.74 in 3141 bytes (irn-x2-jpeg: 29.87 in 3755)
     "irn-x4": ("head.png", 29.8, "png", None),  # measured 30.07 (@ab37fc18, @d05444ae; older 30.03-30.04)
-    "irn-x4-jpeg": ("head.png", 27.5, "jpeg", 75),  # measured 27.73 (@37069192: 27.69; irn-x4 through the same JPEG: 27.32)
+    # measured 27.73 (@37069192: 27.69; irn-x4 through the same JPEG: 27.32)
+    "irn-x4-jpeg": ("head.png", 27.5, "jpeg", 75),
     # measured 28.29 in 2670 bytes (irn-x4-jpeg: 28.20 in 2792; irn-x4: 27.98 in 2411)
     "irn-x4-jpeg-hq": ("head.png", 28.1, "jpeg", 90),
     # measured 27.76 in 1305 bytes (irn-x4-jpeg: 27.78 in 1383; irn-x4-jpeg-hq: 27.74 in 1268; irn-x4: 27.39 in 1092)
