@@ -80,9 +80,9 @@ def main() -> None:
     images = holdout_images(args.data)
 
     curves: dict[str, dict[str, list[float]]] = {}
+    lossy = {"lr_format": args.lr_format, "lr_chroma": args.lr_chroma}
     for spec in args.models:
         net = _model(spec)
-        lossy = {"lr_format": args.lr_format, "lr_chroma": args.lr_chroma}
         points = [evaluate_rd(net, images, lr_quality=q, **lossy) for q in qualities]
         curves[spec] = {"bpp": [b for _, b in points], "psnr": [p for p, _ in points]}
     sr_spec = sr_baseline(args.scale)

@@ -14,6 +14,7 @@ from typing import NoReturn
 
 import click
 
+from irncodec.imageio import JPEG_CHROMA
 from irncodec.train.config import RECIPES
 
 __all__ = ["main", "progress"]
@@ -369,7 +370,7 @@ def models() -> None:
 )
 @click.option(
     "--lr-chroma",
-    type=click.Choice(["420", "444"]),
+    type=click.Choice(JPEG_CHROMA),
     help="JPEG chroma sampling of the LR in the loop (recipe jpeg; 420, libjpeg's default, or 444: full-size Cb"
     " and Cr).",
 )

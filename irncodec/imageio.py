@@ -18,6 +18,7 @@ __all__ = [
     "PreparedImage",
     "encode_plane",
     "finish_image",
+    "jpeg_sampling",
     "open_image",
     "prepare_image",
     "read_plane",
@@ -135,6 +136,14 @@ def finish_image(
     return im
 
 
+def jpeg_sampling(chroma: str) -> dict[str, int]:
+    """Pillow's JPEG save arguments for a chroma sampling of :data:`JPEG_CHROMA` (none for 4:2:0, its default);
+    raises ValueError for any other."""
+    if chroma not in JPEG_CHROMA:
+        raise ValueError(f"unknown JPEG chroma sampling {chroma!r}; known: {', '.join(JPEG_CHROMA)}")
+    return {"subsampling": 0} if chroma == "444" else {}
+
+
 def encode_plane(im: Image.Image, fmt: str, quality: int | None, chroma: str = "420") -> bytes:
     """Encode an image as PNG, JPEG, WebP or AVIF bytes (``quality`` for the lossy ones).
 
@@ -143,14 +152,12 @@ def encode_plane(im: Image.Image, fmt: str, quality: int | None, chroma: str = "
     LR-sized training photos at q30-q90). ``chroma`` (one of :data:`JPEG_CHROMA`) is JPEG's chroma sampling;
     the file says which, so decoders need not be told.
     """
-    if chroma not in JPEG_CHROMA:
-        raise ValueError(f"unknown JPEG chroma sampling {chroma!r}; known: {', '.join(JPEG_CHROMA)}")
+    sampling = jpeg_sampling(chroma)
     buf = io.BytesIO()
     if fmt == "png":
         im.save(buf, format="PNG", compress_level=9)
     elif fmt == "jpeg":
         q = quality if quality is not None else DEFAULT_QUALITY
-        sampling = {"subsampling": 0} if chroma == "444" else {}
         im.save(buf, format="JPEG", quality=q, optimize=True, **sampling)
         progressive = io.BytesIO()
         im.save(progressive, format="JPEG", quality=q, optimize=True, progressive=True, **sampling)

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
-from irncodec.imageio import JPEG_CHROMA, encode_plane
+from irncodec.imageio import encode_plane, jpeg_sampling
 from irncodec.train.config import LR_CODECS
 
 __all__ = [
@@ -189,9 +189,7 @@ def _quantize_plane(plane: Tensor, table: Tensor) -> Tensor:
 def _planes(x: Tensor, quality: int, chroma: str = "420") -> list[tuple[Tensor, Tensor]]:
     """The three planes JPEG codes (Y at full size, Cb and Cr averaged 2 x 2 for 4:2:0, centred at 0) with their
     tables, for N x 3 x H x W RGB in [0, 1] padded to a multiple of 16 as the codec does."""
-    if chroma not in JPEG_CHROMA:
-        raise ValueError(f"unknown JPEG chroma sampling {chroma!r}; known: {', '.join(JPEG_CHROMA)}")
-    pool = 2 if chroma == "420" else 1
+    pool = 1 if jpeg_sampling(chroma) else 2  # 4:4:4 (Pillow told to sample 1:1) keeps full-size chroma
     h, w = x.shape[-2:]
     xp = F.pad(x, (0, (-w) % 16, 0, (-h) % 16), mode="replicate") * 255.0
     ycc = torch.einsum("ij,njhw->nihw", _RGB2YCC.to(xp), xp)
@@ -255,14 +253,15 @@ def jpeg_real(x: Tensor, quality: int, fmt: str = "jpeg", chroma: str = "420") -
     """
     if fmt not in LR_CODECS:
         raise ValueError(f"unknown lossy LR codec {fmt!r}; known: {', '.join(LR_CODECS)}")
-    if chroma not in JPEG_CHROMA or (fmt != "jpeg" and chroma != "420"):
+    sampling = jpeg_sampling(chroma)
+    if fmt != "jpeg" and sampling:
         raise ValueError(f"chroma sampling {chroma!r} is not one of {fmt}'s")
     if fmt != "jpeg":
         return jpeg_decode(jpeg_encode(x, quality, fmt), x.device)
     files = []
     for im in _uint8_images(x):
         buf = io.BytesIO()
-        im.save(buf, format="JPEG", quality=int(quality), **({"subsampling": 0} if chroma == "444" else {}))
+        im.save(buf, format="JPEG", quality=int(quality), **sampling)
         files.append(buf.getvalue())
     return jpeg_decode(files, x.device)
 
