@@ -51,6 +51,15 @@ class Method:
         raise NotImplementedError
 
 
+def _chroma_suffix(chroma: str) -> str:
+    """Method-name suffix of a JPEG chroma sampling: none for libjpeg's default 4:2:0."""
+    return "" if chroma == "420" else f"-{chroma}"
+
+
+def _chroma_note(chroma: str) -> str:
+    return "" if chroma == "420" else f" ({chroma[0]}:{chroma[1]}:{chroma[2]})"
+
+
 def _decode_plane(data: bytes) -> np.ndarray:
     with Image.open(io.BytesIO(data)) as im:
         return np.asarray(im.convert("RGB"))
@@ -90,6 +99,8 @@ class Irncodec(Method):
 
     ``model`` pins a registered model (e.g. the lossless-trained IRN sent through JPEG, the
     "stock IRN" baseline of issue 5); by default the codec picks the model for the LR format.
+    ``chroma_like_codec`` writes a pinned model's JPEG LRs with the chroma sampling the codec's own model
+    uses at each quality, so a baseline goes through the same JPEG as irncodec.
     """
 
     family = "irncodec"
@@ -104,14 +115,18 @@ class Irncodec(Method):
         name: str | None = None,
         family: str = "irncodec",
         forward_cache: ForwardCache | None = None,
+        chroma_like_codec: bool = False,
     ) -> None:
         self.scale, self.lr_format, self.model = scale, lr_format, model
+        self.chroma_like_codec = chroma_like_codec
         self.encoder, self.decoder = encoder, decoder
         self.name = name or f"irncodec-{lr_format}"
         self.family = family
         self.lossy = lr_format != "png"
         models = sorted({s.id for s in map(self.spec_for, range(101) if self.lossy else [None])})
         self.description = f"irncodec x{scale} ({', '.join(models)}), IRN LR stored as {lr_format.upper()}"
+        if chroma_like_codec:
+            self.description += " with the chroma sampling of the codec's own model at each quality"
         self.forward_cache = forward_cache if forward_cache is not None else ForwardCache()
 
     def spec_for(self, quality: int | None) -> ModelSpec:
@@ -123,7 +138,8 @@ class Irncodec(Method):
         for q in qualities if self.lossy else [None]:
             analysis, t_forward = self.forward_cache.get(self.encoder, rgb, self.spec_for(q), self.lr_format)
             t0 = time.perf_counter()
-            data = self.encoder.package(analysis, self.lr_format, q)
+            chroma = default_model(self.scale, self.lr_format, q).lr_chroma if self.chroma_like_codec else None
+            data = self.encoder.package(analysis, self.lr_format, q, lr_chroma=chroma)
             t1 = time.perf_counter()
             out = np.asarray(self.decoder.decode(data).convert("RGB"))
             t2 = time.perf_counter()
@@ -136,15 +152,15 @@ class BicubicLR(Method):
 
     family = "downscale"
 
-    def __init__(self, scale: int, lr_format: str, sr: ModelSpec | None = None) -> None:
-        self.scale, self.lr_format = scale, lr_format
+    def __init__(self, scale: int, lr_format: str, sr: ModelSpec | None = None, chroma: str = "420") -> None:
+        self.scale, self.lr_format, self.chroma = scale, lr_format, chroma
         # Channels-last, like the irncodec decoder, so neither side gets a faster memory layout.
         self.sr = load_model(sr).to(memory_format=torch.channels_last) if sr is not None else None
         up = "bicubic" if sr is None else "sr"
-        self.name = f"bicubic-{lr_format}-{up}"
+        self.name = f"bicubic-{lr_format}{_chroma_suffix(chroma)}-{up}"
         self.family = "bicubic+sr" if sr is not None else "bicubic"
         self.lossy = lr_format != "png"
-        self.description = f"bicubic x{scale} down, LR as {lr_format.upper()}, " + (
+        self.description = f"bicubic x{scale} down, LR as {lr_format.upper()}{_chroma_note(chroma)}, " + (
             "bicubic up" if sr is None else f"{sr.id} ({sr.arch}) up"
         )
 
@@ -157,7 +173,7 @@ class BicubicLR(Method):
         points = []
         for q in qualities if self.lossy else [None]:
             t0 = time.perf_counter()
-            data = encode_plane(lr, self.lr_format, q)
+            data = encode_plane(lr, self.lr_format, q, self.chroma)
             t1 = time.perf_counter()
             y = _to_tensor(_decode_plane(data))
             with torch.inference_mode():
@@ -177,17 +193,17 @@ class FullResolution(Method):
 
     family = "full-resolution"
 
-    def __init__(self, fmt: str) -> None:
-        self.fmt = fmt
-        self.name = f"{fmt}-full"
-        self.description = f"{fmt.upper()} at full resolution (Pillow)"
+    def __init__(self, fmt: str, chroma: str = "420") -> None:
+        self.fmt, self.chroma = fmt, chroma
+        self.name = f"{fmt}-full{_chroma_suffix(chroma)}"
+        self.description = f"{fmt.upper()}{_chroma_note(chroma)} at full resolution (Pillow)"
 
     def sweep(self, rgb: np.ndarray, qualities: Sequence[int]) -> list[Point]:
         im = Image.fromarray(rgb)
         points = []
         for q in qualities:
             t0 = time.perf_counter()
-            data = encode_plane(im, self.fmt, q)
+            data = encode_plane(im, self.fmt, q, self.chroma)
             t1 = time.perf_counter()
             out = _decode_plane(data)
             t2 = time.perf_counter()

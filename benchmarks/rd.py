@@ -34,6 +34,7 @@ from bitstream import LR_FORMATS
 from irncodec import registry
 from irncodec.cli import progress
 from irncodec.codec import Decoder, Encoder
+from irncodec.imageio import JPEG_CHROMA
 from irncodec.metrics import psnr, ssim
 from irncodec.train.data import list_images, load_rgb
 
@@ -51,12 +52,15 @@ class Setup:
     qualities: tuple[int, ...]  # LR codec sweep
     full_qualities: tuple[int, ...]  # full-resolution codec sweep
     stock: tuple[str, ...] = ("jpeg",)  # LR codecs through which the lossless-trained IRN is also sent
+    baseline_chroma: tuple[str, ...] = ("420",)  # JPEG chroma samplings of the JPEG baselines (LR and full size)
 
 
 def build_methods(setup: Setup) -> tuple[list[tuple[int | None, Method]], list[str]]:
     """(scale, method) pairs (scale None: full resolution, scored at every scale), and warnings."""
     enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
-    pairs: list[tuple[int | None, Method]] = [(None, FullResolution(f)) for f in setup.full_formats]
+    pairs: list[tuple[int | None, Method]] = [
+        (None, FullResolution(f, c)) for f in setup.full_formats for c in _chromas(setup, f)
+    ]
     warnings = []
     cache = ForwardCache()
     for scale in setup.scales:
@@ -64,19 +68,41 @@ def build_methods(setup: Setup) -> tuple[list[tuple[int | None, Method]], list[s
         lossless = registry.default_model(scale, "png")
         methods += [
             Irncodec(
-                scale, f, enc, dec, model=lossless.id, name=f"stock-irn-{f}", family="stock-irn", forward_cache=cache
+                scale,
+                f,
+                enc,
+                dec,
+                model=lossless.id,
+                name=f"stock-irn-{f}",
+                family="stock-irn",
+                forward_cache=cache,
+                chroma_like_codec=True,
             )
             for f in setup.stock
             if f in setup.lr_formats and registry.default_model(scale, f).id != lossless.id
         ]
-        methods += [BicubicLR(scale, f) for f in setup.lr_formats]
+        methods += [BicubicLR(scale, f, chroma=c) for f in setup.lr_formats for c in _chromas(setup, f)]
         sr = registry.sr_baseline(scale)
         if sr is None:
             warnings.append(f"no SR baseline registered for x{scale}: the bicubic+SR family is missing")
         else:
-            methods += [BicubicLR(scale, f, sr) for f in setup.lr_formats]
+            methods += [BicubicLR(scale, f, sr, c) for f in setup.lr_formats for c in _chromas(setup, f)]
         pairs += [(scale, m) for m in methods]
     return pairs, warnings
+
+
+def _chromas(setup: Setup, fmt: str) -> tuple[str, ...]:
+    """The chroma samplings a baseline codec is run with: JPEG's from the setup, one (its own) for others."""
+    return setup.baseline_chroma if fmt == "jpeg" else ("420",)
+
+
+def default_baseline_chroma(scales: tuple[int, ...]) -> tuple[str, ...]:
+    """4:2:0, plus 4:4:4 when a default codec model at one of ``scales`` writes 4:4:4 JPEG LRs: irncodec is
+    then measured against JPEG baselines given the same choice."""
+    uses_444 = any(
+        m.kind == "codec" and m.default and m.scale in scales and m.lr_chroma == "444" for m in registry.MODELS
+    )
+    return ("420", "444") if uses_444 else ("420",)
 
 
 _WORKER: dict[str, list[tuple[int | None, Method]]] = {}
@@ -239,18 +265,30 @@ def main() -> None:
         help="LR codecs to send the lossless-trained IRN through too, e.g. 'jpeg' (issue 5's baseline; off by "
         "default to keep the default run under 30 minutes on 2 cores)",
     )
+    parser.add_argument(
+        "--baseline-chroma",
+        help="JPEG chroma samplings of the JPEG baselines, e.g. '420,444' (default: 4:2:0, plus 4:4:4 when a "
+        "default irncodec model writes 4:4:4 JPEG LRs)",
+    )
     parser.add_argument("--limit", type=int, help="first N images of each set (a quick subset)")
     parser.add_argument("--out", type=Path, default=Path("results/rd"))
     parser.add_argument("--jobs", type=int, default=2, help="worker processes, one image at a time each")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per worker")
     args = parser.parse_args()
+    scales = tuple(args.scale or [2, 4])
+    baseline_chroma = (
+        _names(parser, "--baseline-chroma", [args.baseline_chroma], JPEG_CHROMA)
+        if args.baseline_chroma
+        else default_baseline_chroma(scales)
+    )
     setup = Setup(
-        scales=tuple(args.scale or [2, 4]),
+        scales=scales,
         lr_formats=_names(parser, "--lr-format", args.lr_format, LR_FORMATS),
         full_formats=_names(parser, "--full-format", args.full_format, ("jpeg", "webp", "avif")),
         qualities=_ints(args.qualities),
         full_qualities=_ints(args.full_qualities),
         stock=tuple(f for f in args.stock.split(",") if f),
+        baseline_chroma=baseline_chroma,
     )
     datasets = args.dataset or ["BSD68", "Set14"]
     methods, warnings = build_methods(setup)

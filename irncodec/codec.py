@@ -154,11 +154,20 @@ class Encoder:
         quality: int | None = None,
         z_seed: int = 0,
         z_temperature: float | None = None,
+        lr_chroma: str | None = None,
     ) -> bytes:
-        """Encode the LR of an :meth:`analyze` result and wrap it in the container (cheap; no network)."""
+        """Encode the LR of an :meth:`analyze` result and wrap it in the container (cheap; no network).
+
+        A JPEG LR is written with the chroma sampling its model was trained through (``ModelSpec.lr_chroma``)
+        unless ``lr_chroma`` (one of :data:`irncodec.imageio.JPEG_CHROMA`) says otherwise, as benchmarks do to
+        send another model through the same JPEG. JPEG files record their sampling, so decoding needs no flag.
+        """
         _check_format(lr_format, quality)
         quality = _lr_quality(lr_format, quality)
         spec, prepared = analysis.spec, analysis.image
+        chroma = spec.lr_chroma if lr_chroma is None else lr_chroma
+        if chroma not in imageio.JPEG_CHROMA:
+            raise InputImageError(f"unknown JPEG chroma sampling {chroma!r}; use {', '.join(imageio.JPEG_CHROMA)}")
         h, w = prepared.rgb.shape[:2]
         header = Header(
             scale=spec.scale,
@@ -174,7 +183,7 @@ class Encoder:
             icc_profile=prepared.icc_profile,
             exif=prepared.exif,
         )
-        lr = imageio.encode_plane(Image.fromarray(analysis.lr), lr_format, quality)
+        lr = imageio.encode_plane(Image.fromarray(analysis.lr), lr_format, quality, chroma)
         return pack(IrnFile(header=header, lr=lr, alpha=analysis.alpha_png))
 
     def encode_to_budget(

@@ -48,6 +48,7 @@ class ModelSpec:
     temperature: float = 0.0  # z temperature it decodes at (what it was trained for)
     lr_formats: tuple[str, ...] = ("png", "jpeg", "webp")  # payloads it serves by default
     lr_qualities: tuple[int, int] = (0, 100)  # lossy LR qualities it serves by default (inclusive)
+    lr_chroma: str = "420"  # JPEG chroma sampling its LRs are written with (imageio.JPEG_CHROMA)
     default: bool = True  # newest entry for its id and scale: the one new files use
     kind: str = "codec"  # "codec" (an invertible rescaler) or "sr-baseline" (benchmarks only)
     notes: str = field(default="", compare=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from PIL import Image, JpegImagePlugin
 
 from bitstream import BadMagicError, pack, unpack
 from bitstream.container import with_header
@@ -333,7 +333,12 @@ def test_quality_bands_pick_their_model_and_the_budget_search_spans_them(
     torch.save(make_tiny_irn(2, seed=9).state_dict(), path)
     low = dataclasses.replace(tiny_models[2], id="tiny-x2-low", lr_formats=("jpeg",), lr_qualities=(0, 80))
     high = dataclasses.replace(
-        low, id="tiny-x2-high", weights=str(path), sha256=registry.sha256_file(path), lr_qualities=(81, 100)
+        low,
+        id="tiny-x2-high",
+        weights=str(path),
+        sha256=registry.sha256_file(path),
+        lr_qualities=(81, 100),
+        lr_chroma="444",
     )
     lossless = dataclasses.replace(tiny_models[2], lr_formats=("png",))
     monkeypatch.setattr(registry, "MODELS", (lossless, low, high))
@@ -345,6 +350,9 @@ def test_quality_bands_pick_their_model_and_the_budget_search_spans_them(
     for q in (80, 81):  # encode picks the band's model by itself, and makes the same file
         assert enc.encode(im, lr_format="jpeg", quality=q) == files[q]
     assert unpack(files[80]).header.model == "tiny-x2-low" and unpack(files[81]).header.model == "tiny-x2-high"
+    # each band's JPEG has its model's chroma sampling (Pillow: 2 = 4:2:0, 0 = 4:4:4)
+    assert JpegImagePlugin.get_sampling(Image.open(io.BytesIO(unpack(files[80]).lr))) == 2
+    assert JpegImagePlugin.get_sampling(Image.open(io.BytesIO(unpack(files[81]).lr))) == 0
     assert unpack(enc.encode(im, lr_format="jpeg")).header.model == "tiny-x2-high"  # the default quality, 90
     assert unpack(enc.encode(im)).header.model == "tiny-x2"
     for q in (80, 81):
@@ -355,3 +363,10 @@ def test_quality_bands_pick_their_model_and_the_budget_search_spans_them(
         best = max(q for q, f in files.items() if len(f) <= budget)
         assert data == files[quality] and len(data) <= budget
         assert quality == best
+
+
+def test_package_refuses_an_unknown_chroma_sampling(tiny_models: dict, photo: Image.Image) -> None:
+    enc = Encoder(device="cpu")
+    analysis = enc.analyze(photo, lr_format="jpeg")
+    with pytest.raises(InputImageError, match="chroma"):
+        enc.package(analysis, "jpeg", 75, lr_chroma="422")

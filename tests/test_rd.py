@@ -98,3 +98,44 @@ def test_format_flags_take_comma_lists_and_reject_unknown_names() -> None:
     with pytest.raises(SystemExit) as err:
         _names(parser, "--full-format", ["webp,heic"], known)
     assert err.value.code == 2
+
+
+def test_a_444_model_brings_444_jpeg_baselines_and_sends_stock_irn_through_the_same_jpeg(
+    tiny_sr: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks.rd import Setup, build_methods, default_baseline_chroma
+    from irncodec.codec import Encoder
+
+    lossless, aware, sr = registry.MODELS
+    low = dataclasses.replace(aware, lr_formats=("jpeg",), lr_qualities=(0, 80))
+    high = dataclasses.replace(aware, id="tiny-x2-444", lr_formats=("jpeg",), lr_qualities=(81, 100), lr_chroma="444")
+    monkeypatch.setattr(registry, "MODELS", (lossless, low, high, sr))
+    assert default_baseline_chroma((2,)) == ("420", "444") and default_baseline_chroma((4,)) == ("420",)
+    setup = Setup(
+        scales=(2,),
+        lr_formats=("jpeg",),
+        full_formats=("jpeg", "webp"),
+        qualities=(50, 95),
+        full_qualities=(50,),
+        baseline_chroma=("420", "444"),
+    )
+    methods = {m.name: m for _, m in build_methods(setup)[0]}
+    assert set(methods) == {
+        "irncodec-jpeg",
+        "stock-irn-jpeg",
+        "jpeg-full",
+        "jpeg-full-444",
+        "webp-full",
+        "bicubic-jpeg-bicubic",
+        "bicubic-jpeg-444-bicubic",
+        "bicubic-jpeg-sr",
+        "bicubic-jpeg-444-sr",
+    }
+    rng = np.random.default_rng(3)
+    rgb = rng.integers(0, 256, (40, 52, 3), dtype=np.uint8)
+    enc = Encoder(device="cpu")
+    analysis = enc.analyze(Image.fromarray(rgb), 2, "jpeg", lossless.id)
+    sizes = {(q, c): len(enc.package(analysis, "jpeg", q, lr_chroma=c)) for q in (50, 95) for c in ("420", "444")}
+    assert sizes[(95, "444")] != sizes[(95, "420")]
+    stock = methods["stock-irn-jpeg"].sweep(rgb, [50, 95])
+    assert [p.nbytes for p in stock] == [sizes[(50, "420")], sizes[(95, "444")]]

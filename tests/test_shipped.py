@@ -16,6 +16,7 @@ from PIL import Image
 
 from irncodec import registry
 from irncodec.codec import Decoder, Encoder
+from irncodec.imageio import JPEG_CHROMA
 from irncodec.metrics import psnr
 
 SET5 = Path(__file__).resolve().parents[2] / "shared" / "data" / "test" / "Set5"
@@ -91,6 +92,10 @@ def test_fp16_decode_costs_under_005_db(scale: int) -> None:
     full = _psnr(Decoder(device="cpu", precision="fp32").decode(data), im)
     half = _psnr(Decoder(device="cpu", precision="fp16").decode(data), im)
     assert abs(full - half) <= 0.05
+
+
+def test_every_model_names_a_known_jpeg_chroma_sampling() -> None:
+    assert all(m.lr_chroma in JPEG_CHROMA for m in registry.MODELS)
 
 
 def test_each_lossy_lr_format_gets_its_compression_aware_model() -> None:
