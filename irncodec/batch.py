@@ -88,7 +88,8 @@ def _coder(kind: str, device: str, tile: int, max_pixels: int | None, precision:
 
 def encode_file(job: Job, options: dict) -> dict:
     """Encode ``job.src`` into ``job.dst`` atomically. ``options``: scale, lr_format, quality, model, z_seed,
-    device, tile, and a budget as max_bytes or bpp. Returns facts for the report (bytes, bpp, quality)."""
+    device, tile, and a budget as max_bytes or bpp. Returns facts for the report (bytes, bpp, quality, model)."""
+    from bitstream import unpack
     from irncodec.imageio import DEFAULT_QUALITY, open_image, write_atomic
 
     enc = _coder("encode", options.get("device", "cpu"), options.get("tile", 256), None)
@@ -111,6 +112,7 @@ def encode_file(job: Job, options: dict) -> dict:
     info = {"bytes": len(data), "bpp": round(len(data) * 8 / (image.width * image.height), 4)}
     if common["lr_format"] != "png":
         info["quality"] = quality if quality is not None else DEFAULT_QUALITY
+        info["model"] = unpack(data).header.model  # quality bands may each have their own model
     return info
 
 

@@ -168,7 +168,12 @@ def _run_batch(
     show_default=True,
     help="Seed of the latent z stored in the header.",
 )
-@click.option("--max-bytes", type=click.IntRange(min=1), help="Byte budget per file: the highest LR quality that fits.")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    help="Byte budget per file: the highest LR quality that fits (where models serve bands of quality, the best"
+    " fit of each band is decoded and the closest to the input wins).",
+)
 @click.option("--bpp", type=click.FloatRange(min=0, min_open=True), help="Budget in bits per HR pixel.")
 @DEVICE
 @TILE

@@ -195,13 +195,15 @@ class Encoder:
         model: str | None = None,
         z_seed: int = 0,
     ) -> tuple[bytes, int | None]:
-        """The highest-quality file of at most ``max_bytes`` bytes, and the LR quality chosen.
+        """The best file of at most ``max_bytes`` bytes, and the LR quality chosen.
 
         A binary search over the LR quality (0-100) packages candidates, taking the file size as
         non-decreasing in quality and checking the neighbours of the answer. Where the registry serves bands of
-        quality with different models, each band is searched on its own, highest first, with its model's
-        forward pass (run once per model). PNG has no quality to lower: it fits or raises
-        :class:`BudgetError`, as does a budget below quality 0.
+        quality with different models (e.g. a 4:2:0 and a 4:4:4 JPEG model), each band is searched on its own
+        with its model's forward pass, and when more than one band has a file that fits, each band's
+        highest-quality fit is decoded here and the one closest to the input (RGB mean squared error) wins:
+        which model is better at a given rate depends on the image. PNG has no quality to lower: it fits or
+        raises :class:`BudgetError`, as does a budget below quality 0.
         """
         _check_format(lr_format, None)
         analyses: dict[tuple[str, str], Analysis] = {}
@@ -232,6 +234,7 @@ class Encoder:
                 bands[-1] = (q, bands[-1][1])
             else:
                 bands.append((q, q))
+        fits: list[int] = []  # each band's highest quality that fits
         for lo, hi in bands:
             if len(attempt(lo)) > max_bytes:
                 continue
@@ -244,8 +247,20 @@ class Encoder:
             for q in (lo + 2, lo + 1):  # sizes are not strictly monotone in quality
                 if q <= 100 and spec_for(q) == spec_for(lo) and len(attempt(q)) <= max_bytes:
                     lo = max(lo, q)
-            return attempt(lo), lo
-        raise BudgetError(f"even quality 0 needs {len(attempt(0))} bytes, over the budget of {max_bytes}")
+            fits.append(lo)
+        if not fits:
+            raise BudgetError(f"even quality 0 needs {len(attempt(0))} bytes, over the budget of {max_bytes}")
+        if len(fits) > 1:
+            source = next(iter(analyses.values())).image.rgb.astype(np.float64)
+            decoder = Decoder(device=self.device, tile=self.tile, precision="fp32")
+
+            def error(q: int) -> float:
+                f, spec, lr, _ = decoder._prepare(attempt(q))
+                (rgb,) = decoder._invert(spec, [f], [lr])  # the network's RGB, before mode and alpha
+                return float(np.mean((rgb.astype(np.float64) - source) ** 2))
+
+            fits.sort(key=error)  # stable: the higher band wins a tie
+        return attempt(fits[0]), fits[0]
 
     def encode(
         self,

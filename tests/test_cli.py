@@ -117,7 +117,7 @@ def test_budget_flags(runner: CliRunner, tiny_models: dict, png: Path, tmp_path:
         main, ["encode", str(png), "-o", str(out), "--lr-format", "jpeg", "--max-bytes", "900", "--device", "cpu"]
     )
     assert res.exit_code == 0, res.output
-    assert out.stat().st_size <= 900 and "quality=" in res.stderr
+    assert out.stat().st_size <= 900 and "quality=" in res.stderr and "model=tiny-x2" in res.stderr
     res = runner.invoke(
         main, ["encode", str(png), "-o", str(out), "--lr-format", "webp", "--bpp", "8", "--device", "cpu"]
     )

@@ -360,9 +360,47 @@ def test_quality_bands_pick_their_model_and_the_budget_search_spans_them(
     for target in (60, 90):
         budget = len(files[target])
         data, quality = enc.encode_to_budget(im, budget, lr_format="jpeg")
-        best = max(q for q, f in files.items() if len(f) <= budget)
+        # each band's highest quality that fits; where both bands have one, the closer decode wins
+        fits = [max((q for q in band if len(files[q]) <= budget), default=None) for band in (range(81), range(81, 101))]
+        fits = [q for q in fits if q is not None]
+        best = min(fits, key=lambda q: _mse(dec.decode(files[q]), im))
         assert data == files[quality] and len(data) <= budget
         assert quality == best
+
+
+def _mse(a: Image.Image, b: Image.Image) -> float:
+    return float(np.mean((np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) ** 2))
+
+
+@pytest.mark.parametrize("good_band", ["low", "high"])
+def test_budget_takes_the_band_whose_file_decodes_closer(
+    tiny_models: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, good_band: str
+) -> None:
+    """An untrained IRN (identity couplings: Haar down and up) beats a randomised one on a smooth image, so the
+    budget search must return the band of the untrained one, whichever band it serves."""
+    import dataclasses
+
+    from irncodec.models import IRN
+    from tests.conftest import TINY
+
+    path = tmp_path / "tiny-x2-untrained.pt"
+    torch.save(IRN(scale=2, **TINY).state_dict(), path)
+    good = dataclasses.replace(tiny_models[2], id="tiny-good", weights=str(path), sha256=registry.sha256_file(path))
+    bad = dataclasses.replace(tiny_models[2], id="tiny-bad")
+    bands = {"low": (0, 60), "high": (61, 100)}
+    other = "high" if good_band == "low" else "low"
+    good = dataclasses.replace(good, lr_formats=("jpeg",), lr_qualities=bands[good_band], temperature=0.0)
+    bad = dataclasses.replace(bad, lr_formats=("jpeg",), lr_qualities=bands[other])
+    monkeypatch.setattr(registry, "MODELS", (good, bad))
+    yy, xx = np.mgrid[0:64, 0:96]
+    im = Image.fromarray((np.stack([xx * 2, yy * 3, xx + yy], -1) + 20).astype(np.uint8))
+    enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
+    budget = max(len(enc.encode(im, lr_format="jpeg", quality=q)) for q in (60, 100))  # both bands fit
+    data, quality = enc.encode_to_budget(im, budget, lr_format="jpeg")
+    assert unpack(data).header.model == "tiny-good"
+    assert bands[good_band][0] <= quality <= bands[good_band][1]
+    top_of_other = enc.encode(im, lr_format="jpeg", quality=bands[other][1])
+    assert _mse(dec.decode(data), im) < _mse(dec.decode(top_of_other), im)
 
 
 def test_package_refuses_an_unknown_chroma_sampling(tiny_models: dict, photo: Image.Image) -> None:
