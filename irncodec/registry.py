@@ -155,7 +155,7 @@ MODELS: tuple[ModelSpec, ...] = (
         2,
         "c156452253552f759963f306c2f23e01817a7f46b60e2877fe3dd2945c4c3e32",
         lr_formats=("jpeg",),
-        lr_qualities=(0, 84),
+        lr_qualities=(0, 69),
         notes="irn-x2 + 1500 steps of 16x64x64 through JPEG q50-95 (lr 1e-4 cosine), 0.7 h, then 600 more "
         "(fp32, cosine from 1e-4), 0.54 h",
     ),
@@ -168,14 +168,26 @@ MODELS: tuple[ModelSpec, ...] = (
         default=False,
         notes="irn-x2 + 1500 steps of 16x64x64 through JPEG q50-95 (lr 1e-4 cosine), 0.7 h",
     ),
-    # The high-quality band (issue 5): the first irn-x2-jpeg + 600 steps through JPEG q80-97 only; on the
-    # held-out photos +0.02 / +0.10 / +0.15 dB over the current irn-x2-jpeg at q85 / 90 / 95 (a tie at q80).
+    # The former high-quality band (issue 5; irn-x2-jpeg-444 serves q70-100 since 2026-11-24): the first irn-x2-jpeg
+    # + 600 steps through JPEG q80-97 only; held-out +0.02 / +0.10 / +0.15 dB over irn-x2-jpeg at q85 / 90 / 95.
+    # Trained through 4:4:4 JPEG (issue 5; docs/recipes.md, "JPEG chroma sampling"): 4:2:0 caps every model near
+    # 27.8 dB at x2. On the held-out photos it beats the 4:2:0 pair at equal rate from quality 70 (+0.12 dB at
+    # 0.61 bpp, +0.35 at 0.69, +1.5 at 1.0, +2.7 at 1.3) and loses below 65 (-0.12 dB at 0.35-0.42 bpp).
+    _irn(
+        "irn-x2-jpeg-444",
+        2,
+        "4f7a87a5a376ddfd9c1b2511fe09b09aca4c8749fd8a1bd695fa2d2dce3a86d8",
+        lr_formats=("jpeg",),
+        lr_qualities=(70, 100),
+        lr_chroma="444",
+        notes="irn-x2@1fb99576 + 1598 steps of 16x64x64 through 4:4:4 JPEG q50-95 at a constant 1e-4 (fp32), the "
+        "weights' moving average (decay 0.998), 1.14 h (7.05 h in all)",
+    ),
     _irn(
         "irn-x2-jpeg-hq",
         2,
         "9860258fa87d39bc3c2a4943f696a4736c5009eb62b3bcba0819176df1f956a5",
-        lr_formats=("jpeg",),
-        lr_qualities=(85, 100),
+        lr_formats=(),  # by name only now: `--model irn-x2-jpeg-hq` gives a 4:2:0 JPEG LR above quality 70
         notes="irn-x2-jpeg + 600 steps of 16x64x64 through JPEG q80-97 (fp32, cosine from 1e-4), 0.5 h",
     ),
     # Compression-aware through WebP (issue 5): irn-x2-jpeg fine-tuned with the codec's real WebP between the
