@@ -52,14 +52,15 @@ class Setup:
     qualities: tuple[int, ...]  # LR codec sweep
     full_qualities: tuple[int, ...]  # full-resolution codec sweep
     stock: tuple[str, ...] = ("jpeg",)  # LR codecs through which the lossless-trained IRN is also sent
-    baseline_chroma: tuple[str, ...] = ("420",)  # JPEG chroma samplings of the JPEG baselines (LR and full size)
+    # JPEG chroma samplings of the JPEG baselines (LR and full size); None: default_baseline_chroma per scale
+    baseline_chroma: tuple[str, ...] | None = ("420",)
 
 
 def build_methods(setup: Setup) -> tuple[list[tuple[int | None, Method]], list[str]]:
     """(scale, method) pairs (scale None: full resolution, scored at every scale), and warnings."""
     enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
     pairs: list[tuple[int | None, Method]] = [
-        (None, FullResolution(f, c)) for f in setup.full_formats for c in _chromas(setup, f)
+        (None, FullResolution(f, c)) for f in setup.full_formats for c in _chromas(setup, f, setup.scales)
     ]
     warnings = []
     cache = ForwardCache()
@@ -81,26 +82,35 @@ def build_methods(setup: Setup) -> tuple[list[tuple[int | None, Method]], list[s
             for f in setup.stock
             if f in setup.lr_formats and registry.default_model(scale, f).id != lossless.id
         ]
-        methods += [BicubicLR(scale, f, chroma=c) for f in setup.lr_formats for c in _chromas(setup, f)]
+        methods += [BicubicLR(scale, f, chroma=c) for f in setup.lr_formats for c in _chromas(setup, f, (scale,))]
         sr = registry.sr_baseline(scale)
         if sr is None:
             warnings.append(f"no SR baseline registered for x{scale}: the bicubic+SR family is missing")
         else:
-            methods += [BicubicLR(scale, f, sr, c) for f in setup.lr_formats for c in _chromas(setup, f)]
+            methods += [BicubicLR(scale, f, sr, c) for f in setup.lr_formats for c in _chromas(setup, f, (scale,))]
         pairs += [(scale, m) for m in methods]
     return pairs, warnings
 
 
-def _chromas(setup: Setup, fmt: str) -> tuple[str, ...]:
-    """The chroma samplings a baseline codec is run with: JPEG's from the setup, one (its own) for others."""
-    return setup.baseline_chroma if fmt == "jpeg" else ("420",)
+def _chromas(setup: Setup, fmt: str, scales: tuple[int, ...]) -> tuple[str, ...]:
+    """The chroma samplings a baseline codec is run with at ``scales``: JPEG's from the setup (or by
+    :func:`default_baseline_chroma`), one (its own) for other codecs."""
+    if fmt != "jpeg":
+        return ("420",)
+    return setup.baseline_chroma if setup.baseline_chroma is not None else default_baseline_chroma(scales)
 
 
 def default_baseline_chroma(scales: tuple[int, ...]) -> tuple[str, ...]:
-    """4:2:0, plus 4:4:4 when a default codec model at one of ``scales`` writes 4:4:4 JPEG LRs: irncodec is
+    """4:2:0, plus 4:4:4 when the codec writes 4:4:4 JPEG LRs by default at one of ``scales``: irncodec is
     then measured against JPEG baselines given the same choice."""
     uses_444 = any(
-        m.kind == "codec" and m.default and m.scale in scales and m.lr_chroma == "444" for m in registry.MODELS
+        m.kind == "codec"
+        and m.default
+        and not m.budget_alternative
+        and m.scale in scales
+        and "jpeg" in m.lr_formats
+        and m.lr_chroma == "444"
+        for m in registry.MODELS
     )
     return ("420", "444") if uses_444 else ("420",)
 
@@ -198,7 +208,7 @@ def _plot(path: Path, title: str, curves: dict[str, dict]) -> None:
             c["psnr-rgb"],
             _STYLES.get(c["family"], "-"),
             color=_COLOURS.get(codec),
-            alpha=0.55 if c["family"] == "stock-irn" else 1.0,
+            alpha=0.55 if c["family"] == "stock-irn" or name.endswith("-444") or "-444-" in name else 1.0,
             label=name,
             markersize=4,
             linewidth=2.4 if c["family"] == "irncodec" else 1.2,
@@ -267,8 +277,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--baseline-chroma",
-        help="JPEG chroma samplings of the JPEG baselines, e.g. '420,444' (default: 4:2:0, plus 4:4:4 when a "
-        "default irncodec model writes 4:4:4 JPEG LRs)",
+        help="JPEG chroma samplings of the JPEG baselines, e.g. '420,444' (default: 4:2:0, plus 4:4:4 at the "
+        "scales where irncodec writes 4:4:4 JPEG LRs)",
     )
     parser.add_argument("--limit", type=int, help="first N images of each set (a quick subset)")
     parser.add_argument("--out", type=Path, default=Path("results/rd"))
@@ -277,9 +287,7 @@ def main() -> None:
     args = parser.parse_args()
     scales = tuple(args.scale or [2, 4])
     baseline_chroma = (
-        _names(parser, "--baseline-chroma", [args.baseline_chroma], JPEG_CHROMA)
-        if args.baseline_chroma
-        else default_baseline_chroma(scales)
+        _names(parser, "--baseline-chroma", [args.baseline_chroma], JPEG_CHROMA) if args.baseline_chroma else None
     )
     setup = Setup(
         scales=scales,

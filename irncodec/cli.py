@@ -329,6 +329,7 @@ def models() -> None:
         band = f" q{m.lr_qualities[0]}-{m.lr_qualities[1]}" if lossy and m.lr_qualities != (0, 100) else ""
         band += f" (JPEG {m.lr_chroma[0]}:{m.lr_chroma[1]}:{m.lr_chroma[2]})" if "jpeg" in lossy else ""
         serves = f"serves {','.join(m.lr_formats)}{band}" if m.lr_formats else "by name only"
+        serves = f"budget alternative for {','.join(m.lr_formats)}{band}" if m.budget_alternative else serves
         serves = serves if m.default else "decodes older files"
         head = f"{mark} {m.id}@{m.hash_prefix}  scale {m.scale}  T={m.temperature}"
         click.echo(f"{head}  {serves}  {m.arch} {m.kwargs}  {m.notes}")

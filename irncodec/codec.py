@@ -22,7 +22,7 @@ from PIL import Image
 from bitstream import LR_FORMATS, Header, IrnFile, Limits, pack, unpack
 from irncodec import imageio
 from irncodec.errors import BudgetError, DeviceError, InputImageError, PayloadError, UnknownModelError
-from irncodec.registry import ModelSpec, default_model, find_model, load_model
+from irncodec.registry import ModelSpec, budget_alternatives, default_model, find_model, load_model
 from irncodec.rescale import downscale, pad_to_multiple, sample_z, upscale
 
 __all__ = ["DEFAULT_TILE", "PRECISIONS", "Analysis", "Decoder", "Encoder", "decode", "encode", "resolve_device"]
@@ -85,6 +85,49 @@ def _to_tensor(rgb: np.ndarray, device: torch.device) -> torch.Tensor:
 def _to_uint8(x: torch.Tensor) -> np.ndarray:
     """N=1 float image in [0, 1] to H x W x C uint8, in place (``x`` is consumed)."""
     return x[0].mul_(255.0).round_().clamp_(0, 255).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+
+
+def _invert(
+    net: torch.nn.Module,
+    files: list[IrnFile],
+    lrs: list[np.ndarray],
+    device: torch.device,
+    tile: int,
+    dtype: torch.dtype,
+) -> list[np.ndarray]:
+    """The inverse pass of same-model, same-size files in one batch, z drawn from each header; uint8 H x W x 3
+    per file, cropped to the file's size."""
+    y = torch.cat([_to_tensor(lr, device) for lr in lrs]).to(dtype)
+    z = torch.cat(
+        [sample_z((1, net.latent_channels, *y.shape[-2:]), f.header.z_seed, f.header.z_temperature) for f in files]
+    )
+    with torch.inference_mode(), _exact_math(device):
+        x_hat = upscale(net, y, z, tile=tile, overlap=DEFAULT_OVERLAP).float()
+        return [_to_uint8(x_hat[i : i + 1, :, : f.header.height, : f.header.width]) for i, f in enumerate(files)]
+
+
+def _mse(a: np.ndarray, b: np.ndarray, grey: bool = False, rows: int = 256) -> float:
+    """Mean squared error of two H x W x 3 uint8 images (of their channel means with ``grey``), a block of
+    ``rows`` rows at a time so no full-size float copy is made."""
+    total = 0.0
+    for i in range(0, a.shape[0], rows):
+        x, y = a[i : i + rows].astype(np.float32), b[i : i + rows].astype(np.float32)
+        d = x.mean(-1) - y.mean(-1) if grey else x - y
+        total += float(np.square(d).sum(dtype=np.float64))
+    return total / (a.shape[0] * a.shape[1] * (1 if grey else a.shape[2]))
+
+
+def _budget_bands(scale: int, lr_format: str) -> list[tuple[ModelSpec, int, int]]:
+    """(model, lowest, highest quality) to search for a byte budget: the runs of qualities the registry serves
+    with one default model, highest first, then the budget alternatives."""
+    bands: list[tuple[ModelSpec, int, int]] = []
+    for q in range(100, -1, -1):
+        spec = default_model(scale, lr_format, q)
+        if bands and bands[-1][0] == spec:
+            bands[-1] = (spec, q, bands[-1][2])
+        else:
+            bands.append((spec, q, q))
+    return bands + [(m, *m.lr_qualities) for m in budget_alternatives(scale, lr_format)]
 
 
 def _check_format(lr_format: str, quality: int | None) -> None:
@@ -161,13 +204,17 @@ class Encoder:
         A JPEG LR is written with the chroma sampling its model was trained through (``ModelSpec.lr_chroma``)
         unless ``lr_chroma`` (one of :data:`irncodec.imageio.JPEG_CHROMA`) says otherwise, as benchmarks do to
         send another model through the same JPEG. JPEG files record their sampling, so decoding needs no flag.
+        WebP LRs are 4:2:0 whatever the model's sampling.
         """
         _check_format(lr_format, quality)
         quality = _lr_quality(lr_format, quality)
         spec, prepared = analysis.spec, analysis.image
         chroma = spec.lr_chroma if lr_chroma is None else lr_chroma
-        if chroma not in imageio.JPEG_CHROMA:
-            raise InputImageError(f"unknown JPEG chroma sampling {chroma!r}; use {', '.join(imageio.JPEG_CHROMA)}")
+        try:
+            imageio.jpeg_sampling(chroma)
+        except ValueError as exc:
+            raise InputImageError(str(exc)) from None
+        chroma = chroma if lr_format == "jpeg" else "420"  # WebP is always 4:2:0; PNG has no sampling
         h, w = prepared.rgb.shape[:2]
         header = Header(
             scale=spec.scale,
@@ -197,70 +244,73 @@ class Encoder:
     ) -> tuple[bytes, int | None]:
         """The best file of at most ``max_bytes`` bytes, and the LR quality chosen.
 
-        A binary search over the LR quality (0-100) packages candidates, taking the file size as
-        non-decreasing in quality and checking the neighbours of the answer. Where the registry serves bands of
-        quality with different models (e.g. a 4:2:0 and a 4:4:4 JPEG model), each band is searched on its own
-        with its model's forward pass, and when more than one band has a file that fits, each band's
-        highest-quality fit is decoded here and the one closest to the input (RGB mean squared error) wins:
-        which model is better at a given rate depends on the image. PNG has no quality to lower: it fits or
-        raises :class:`BudgetError`, as does a budget below quality 0.
+        A binary search over the LR quality packages candidates, taking the file size as non-decreasing in
+        quality and checking the neighbours of the answer. Where the registry serves bands of quality with
+        different models (e.g. a 4:2:0 and a 4:4:4 JPEG model), and where it lists budget alternatives for a
+        band (``ModelSpec.budget_alternative``), each model's band is searched on its own with that model's
+        forward pass; when more than one has a file that fits, each one's highest-quality fit is decoded here
+        and the one closest to the input (mean squared error of the network's RGB, of its grey level for grey
+        inputs) wins: which model is better at a given rate depends on the image. A pinned ``model`` is
+        searched over all qualities. PNG has no quality to lower: it fits or raises :class:`BudgetError`, as
+        does a budget below every band's lowest quality.
         """
         _check_format(lr_format, None)
         analyses: dict[tuple[str, str], Analysis] = {}
-        sizes: dict[int | None, bytes] = {}
+        files: dict[tuple[str, str, int | None], bytes] = {}
 
-        def spec_for(q: int | None) -> ModelSpec:
-            return find_model(model) if model else default_model(scale, lr_format, q)
-
-        def attempt(q: int | None) -> bytes:
-            if q not in sizes:
-                spec = spec_for(q)
-                key = (spec.id, spec.sha256)
+        def attempt(spec: ModelSpec, q: int | None) -> bytes:
+            key = (spec.id, spec.sha256)
+            if (*key, q) not in files:
                 if key not in analyses:
-                    analyses[key] = self.analyze(image, scale=scale, lr_format=lr_format, model=spec.id, quality=q)
-                sizes[q] = self.package(analyses[key], lr_format, q, z_seed=z_seed)
-            return sizes[q]
+                    name = f"{spec.id}@{spec.hash_prefix}"
+                    analyses[key] = self.analyze(image, scale=scale, lr_format=lr_format, model=name, quality=q)
+                files[(*key, q)] = self.package(analyses[key], lr_format, q, z_seed=z_seed)
+            return files[(*key, q)]
 
         if lr_format == "png":
-            data = attempt(None)
+            data = attempt(find_model(model) if model else default_model(scale, "png"), None)
             if len(data) > max_bytes:
                 raise BudgetError(
                     f"the PNG LR needs {len(data)} bytes, over the budget of {max_bytes}; use --lr-format jpeg or webp"
                 )
             return data, None
-        bands: list[tuple[int, int]] = []  # runs of qualities served by one model, highest first
-        for q in range(100, -1, -1):
-            if bands and spec_for(q) == spec_for(bands[-1][0]):
-                bands[-1] = (q, bands[-1][1])
-            else:
-                bands.append((q, q))
-        fits: list[int] = []  # each band's highest quality that fits
-        for lo, hi in bands:
-            if len(attempt(lo)) > max_bytes:
+        bands = [(find_model(model), 0, 100)] if model else _budget_bands(scale, lr_format)
+        fits: list[tuple[ModelSpec, int]] = []  # each band's highest quality that fits
+        for spec, lo, hi in bands:
+            if len(attempt(spec, lo)) > max_bytes:
                 continue
+            top = hi
             while lo < hi:  # invariant: quality lo fits
                 mid = (lo + hi + 1) // 2
-                if len(attempt(mid)) <= max_bytes:
+                if len(attempt(spec, mid)) <= max_bytes:
                     lo = mid
                 else:
                     hi = mid - 1
             for q in (lo + 2, lo + 1):  # sizes are not strictly monotone in quality
-                if q <= 100 and spec_for(q) == spec_for(lo) and len(attempt(q)) <= max_bytes:
+                if q <= top and len(attempt(spec, q)) <= max_bytes:
                     lo = max(lo, q)
-            fits.append(lo)
+            fits.append((spec, lo))
         if not fits:
-            raise BudgetError(f"even quality 0 needs {len(attempt(0))} bytes, over the budget of {max_bytes}")
+            lowest = min(bands, key=lambda b: b[1])
+            raise BudgetError(
+                f"even quality {lowest[1]} needs {len(attempt(lowest[0], lowest[1]))} bytes, over the budget of "
+                f"{max_bytes}"
+            )
         if len(fits) > 1:
-            source = next(iter(analyses.values())).image.rgb.astype(np.float64)
-            decoder = Decoder(device=self.device, tile=self.tile, precision="fp32")
+            fits.sort(key=lambda fit: self._error(attempt(*fit), fit[0], analyses))  # stable: a tie keeps the order
+        spec, q = fits[0]
+        return attempt(spec, q), q
 
-            def error(q: int) -> float:
-                f, spec, lr, _ = decoder._prepare(attempt(q))
-                (rgb,) = decoder._invert(spec, [f], [lr])  # the network's RGB, before mode and alpha
-                return float(np.mean((rgb.astype(np.float64) - source) ** 2))
-
-            fits.sort(key=error)  # stable: the higher band wins a tie
-        return attempt(fits[0]), fits[0]
+    def _error(self, data: bytes, spec: ModelSpec, analyses: dict[tuple[str, str], Analysis]) -> float:
+        """Mean squared error of the reconstruction of a file this encoder made, against its input (the
+        network's RGB, or its grey level for inputs that decode to grey), with this encoder's loaded models."""
+        prepared = next(iter(analyses.values())).image
+        h, w = prepared.rgb.shape[:2]
+        f = unpack(data, Limits(max_pixels=max(h * w, Limits.max_pixels)))
+        lr = imageio.read_plane(f.lr, f.header.lr_format, f.header.lr_size, "RGB", "LR image")
+        (rgb,) = _invert(self._cache.get(spec), [f], [lr], self.device, self.tile, torch.float32)
+        grey = imageio.OUTPUT_MODE[prepared.mode] in ("L", "LA", "I;16")
+        return _mse(rgb, prepared.rgb, grey)
 
     def encode(
         self,
@@ -330,15 +380,7 @@ class Decoder:
 
     def _invert(self, spec: ModelSpec, files: list[IrnFile], lrs: list[np.ndarray]) -> list[np.ndarray]:
         """The inverse pass of same-model, same-size files in one batch; uint8 H x W x 3 per file."""
-        net = self._cache.get(spec)
-        dtype = PRECISIONS[self.precision]
-        y = torch.cat([_to_tensor(lr, self.device) for lr in lrs]).to(dtype)
-        z = torch.cat(
-            [sample_z((1, net.latent_channels, *y.shape[-2:]), f.header.z_seed, f.header.z_temperature) for f in files]
-        )
-        with torch.inference_mode(), _exact_math(self.device):
-            x_hat = upscale(net, y, z, tile=self.tile, overlap=DEFAULT_OVERLAP).float()
-            return [_to_uint8(x_hat[i : i + 1, :, : f.header.height, : f.header.width]) for i, f in enumerate(files)]
+        return _invert(self._cache.get(spec), files, lrs, self.device, self.tile, PRECISIONS[self.precision])
 
     def decode(self, data: bytes) -> Image.Image:
         """Reconstruct the HR image in the input's (sensible) mode, with its ICC profile and EXIF."""

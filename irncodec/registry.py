@@ -22,6 +22,7 @@ __all__ = [
     "MODELS",
     "WEIGHTS_DIR",
     "ModelSpec",
+    "budget_alternatives",
     "build_model",
     "default_model",
     "find_model",
@@ -49,6 +50,9 @@ class ModelSpec:
     lr_formats: tuple[str, ...] = ("png", "jpeg", "webp")  # payloads it serves by default
     lr_qualities: tuple[int, int] = (0, 100)  # lossy LR qualities it serves by default (inclusive)
     lr_chroma: str = "420"  # JPEG chroma sampling its LRs are written with (imageio.JPEG_CHROMA)
+    # Never the default for a quality, but byte-budget encoding also tries it over lr_qualities and keeps
+    # whichever model's file decodes closest to the input.
+    budget_alternative: bool = False
     default: bool = True  # newest entry for its id and scale: the one new files use
     kind: str = "codec"  # "codec" (an invertible rescaler) or "sr-baseline" (benchmarks only)
     notes: str = field(default="", compare=False)
@@ -168,8 +172,6 @@ MODELS: tuple[ModelSpec, ...] = (
         default=False,
         notes="irn-x2 + 1500 steps of 16x64x64 through JPEG q50-95 (lr 1e-4 cosine), 0.7 h",
     ),
-    # The former high-quality band (issue 5; irn-x2-jpeg-444 serves q70-100 since 2026-11-24): the first irn-x2-jpeg
-    # + 600 steps through JPEG q80-97 only; held-out +0.02 / +0.10 / +0.15 dB over irn-x2-jpeg at q85 / 90 / 95.
     # Trained through 4:4:4 JPEG (issue 5; docs/recipes.md, "JPEG chroma sampling"): 4:2:0 caps every model near
     # 27.8 dB at x2. On the held-out photos it beats the 4:2:0 pair at equal rate from quality 70 (+0.12 dB at
     # 0.61 bpp, +0.35 at 0.69, +1.5 at 1.0, +2.7 at 1.3) and loses below 65 (-0.12 dB at 0.35-0.42 bpp).
@@ -183,11 +185,16 @@ MODELS: tuple[ModelSpec, ...] = (
         notes="irn-x2@1fb99576 + 1598 steps of 16x64x64 through 4:4:4 JPEG q50-95 at a constant 1e-4 (fp32), the "
         "weights' moving average (decay 0.998), 1.14 h (7.05 h in all)",
     ),
+    # The former high-quality band (issue 5; irn-x2-jpeg-444 serves q70-100 since 2026-11-24): the first
+    # irn-x2-jpeg + 600 steps through JPEG q80-97 only; held-out +0.02 / +0.10 / +0.15 dB over irn-x2-jpeg at
+    # q85 / 90 / 95. Now a budget alternative: on smooth images 4:2:0 beats the 4:4:4 model at equal rate.
     _irn(
         "irn-x2-jpeg-hq",
         2,
         "9860258fa87d39bc3c2a4943f696a4736c5009eb62b3bcba0819176df1f956a5",
-        lr_formats=(),  # by name only now: `--model irn-x2-jpeg-hq` gives a 4:2:0 JPEG LR above quality 70
+        lr_formats=("jpeg",),
+        lr_qualities=(70, 100),
+        budget_alternative=True,  # for smooth images, where 4:2:0 beats irn-x2-jpeg-444 at equal rate
         notes="irn-x2-jpeg + 600 steps of 16x64x64 through JPEG q80-97 (fp32, cosine from 1e-4), 0.5 h",
     ),
     # Compression-aware through WebP (issue 5): irn-x2-jpeg fine-tuned with the codec's real WebP between the
@@ -331,7 +338,8 @@ def default_model(scale: int, lr_format: str = "png", quality: int | None = None
 
     def serves(m: ModelSpec) -> bool:
         in_band = quality is None or lr_format == "png" or m.lr_qualities[0] <= quality <= m.lr_qualities[1]
-        return m.kind == "codec" and m.default and m.scale == scale and lr_format in m.lr_formats and in_band
+        chosen_by_quality = m.kind == "codec" and m.default and not m.budget_alternative
+        return chosen_by_quality and m.scale == scale and lr_format in m.lr_formats and in_band
 
     for m in MODELS:
         if serves(m):
@@ -341,6 +349,15 @@ def default_model(scale: int, lr_format: str = "png", quality: int | None = None
         f"no installed model for scale {scale} and {lr_format} LR{band}; "
         f"installed: {', '.join(installed_models()) or 'none'}"
     )
+
+
+def budget_alternatives(scale: int, lr_format: str) -> list[ModelSpec]:
+    """The models byte-budget encoding tries beside the defaults for a scale and LR format."""
+    return [
+        m
+        for m in MODELS
+        if m.kind == "codec" and m.default and m.budget_alternative and m.scale == scale and lr_format in m.lr_formats
+    ]
 
 
 def sr_baseline(scale: int) -> ModelSpec | None:

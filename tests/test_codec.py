@@ -372,12 +372,13 @@ def _mse(a: Image.Image, b: Image.Image) -> float:
     return float(np.mean((np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) ** 2))
 
 
-@pytest.mark.parametrize("good_band", ["low", "high"])
+@pytest.mark.parametrize("good_band", ["low", "high", "alternative"])
 def test_budget_takes_the_band_whose_file_decodes_closer(
     tiny_models: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, good_band: str
 ) -> None:
     """An untrained IRN (identity couplings: Haar down and up) beats a randomised one on a smooth image, so the
-    budget search must return the band of the untrained one, whichever band it serves."""
+    budget search must return the untrained one's band, whichever band it serves, also when it is only a
+    budget alternative to the randomised default of the high band."""
     import dataclasses
 
     from irncodec.models import IRN
@@ -387,20 +388,47 @@ def test_budget_takes_the_band_whose_file_decodes_closer(
     torch.save(IRN(scale=2, **TINY).state_dict(), path)
     good = dataclasses.replace(tiny_models[2], id="tiny-good", weights=str(path), sha256=registry.sha256_file(path))
     bad = dataclasses.replace(tiny_models[2], id="tiny-bad")
-    bands = {"low": (0, 60), "high": (61, 100)}
+    bands = {"low": (0, 60), "high": (61, 100), "alternative": (61, 100)}
     other = "high" if good_band == "low" else "low"
-    good = dataclasses.replace(good, lr_formats=("jpeg",), lr_qualities=bands[good_band], temperature=0.0)
+    alternative = good_band == "alternative"
+    good = dataclasses.replace(
+        good, lr_formats=("jpeg",), lr_qualities=bands[good_band], temperature=0.0, budget_alternative=alternative
+    )
     bad = dataclasses.replace(bad, lr_formats=("jpeg",), lr_qualities=bands[other])
-    monkeypatch.setattr(registry, "MODELS", (good, bad))
+    models = (good, bad) + (
+        (dataclasses.replace(bad, id="tiny-bad-high", lr_qualities=(61, 100)),) if alternative else ()
+    )
+    monkeypatch.setattr(registry, "MODELS", models)
     yy, xx = np.mgrid[0:64, 0:96]
     im = Image.fromarray((np.stack([xx * 2, yy * 3, xx + yy], -1) + 20).astype(np.uint8))
     enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
-    budget = max(len(enc.encode(im, lr_format="jpeg", quality=q)) for q in (60, 100))  # both bands fit
-    data, quality = enc.encode_to_budget(im, budget, lr_format="jpeg")
+    if alternative:  # chosen by the budget search only
+        assert registry.default_model(2, "jpeg", 90).id == "tiny-bad-high"
+        other = "alternative"
+    budget = max(len(enc.encode(im, lr_format="jpeg", quality=q, model=m.id)) for m in models for q in (60, 100))
+    data, quality = enc.encode_to_budget(im, budget, lr_format="jpeg")  # every band fits
     assert unpack(data).header.model == "tiny-good"
     assert bands[good_band][0] <= quality <= bands[good_band][1]
     top_of_other = enc.encode(im, lr_format="jpeg", quality=bands[other][1])
     assert _mse(dec.decode(data), im) < _mse(dec.decode(top_of_other), im)
+
+
+def test_budget_with_a_pinned_model_keeps_its_weights(
+    tiny_models: dict, photo: Image.Image, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from tests.conftest import make_tiny_irn
+
+    path = tmp_path / "tiny-x2-new.pt"
+    torch.save(make_tiny_irn(2, seed=7).state_dict(), path)
+    old = dataclasses.replace(tiny_models[2], default=False)
+    new = dataclasses.replace(tiny_models[2], weights=str(path), sha256=registry.sha256_file(path))
+    monkeypatch.setattr(registry, "MODELS", (new, old))
+    data, _ = Encoder(device="cpu").encode_to_budget(
+        photo, 10_000, lr_format="jpeg", model=f"tiny-x2@{old.hash_prefix}"
+    )
+    assert unpack(data).header.model_hash == old.hash_prefix
 
 
 def test_package_refuses_an_unknown_chroma_sampling(tiny_models: dict, photo: Image.Image) -> None:

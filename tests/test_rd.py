@@ -101,7 +101,7 @@ def test_format_flags_take_comma_lists_and_reject_unknown_names() -> None:
 
 
 def test_a_444_model_brings_444_jpeg_baselines_and_sends_stock_irn_through_the_same_jpeg(
-    tiny_sr: None, monkeypatch: pytest.MonkeyPatch
+    tiny_sr: None, tiny_models: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from benchmarks.rd import Setup, build_methods, default_baseline_chroma
     from irncodec.codec import Encoder
@@ -109,7 +109,7 @@ def test_a_444_model_brings_444_jpeg_baselines_and_sends_stock_irn_through_the_s
     lossless, aware, sr = registry.MODELS
     low = dataclasses.replace(aware, lr_formats=("jpeg",), lr_qualities=(0, 80))
     high = dataclasses.replace(aware, id="tiny-x2-444", lr_formats=("jpeg",), lr_qualities=(81, 100), lr_chroma="444")
-    monkeypatch.setattr(registry, "MODELS", (lossless, low, high, sr))
+    monkeypatch.setattr(registry, "MODELS", (lossless, low, high, sr, tiny_models[4]))
     assert default_baseline_chroma((2,)) == ("420", "444") and default_baseline_chroma((4,)) == ("420",)
     setup = Setup(
         scales=(2,),
@@ -139,3 +139,11 @@ def test_a_444_model_brings_444_jpeg_baselines_and_sends_stock_irn_through_the_s
     assert sizes[(95, "444")] != sizes[(95, "420")]
     stock = methods["stock-irn-jpeg"].sweep(rgb, [50, 95])
     assert [p.nbytes for p in stock] == [sizes[(50, "420")], sizes[(95, "444")]]
+    for plain, full in (("bicubic-jpeg-bicubic", "bicubic-jpeg-444-bicubic"), ("jpeg-full", "jpeg-full-444")):
+        (a,), (b,) = methods[plain].sweep(rgb, [95]), methods[full].sweep(rgb, [95])
+        assert b.nbytes > a.nbytes  # the 4:4:4 baselines really write 4:4:4
+    # by default, 4:4:4 baselines only at the scales where the codec writes 4:4:4
+    auto = dataclasses.replace(setup, scales=(2, 4), baseline_chroma=None)
+    names = {(s, m.name) for s, m in build_methods(auto)[0]}
+    assert (2, "bicubic-jpeg-444-sr") in names and (None, "jpeg-full-444") in names
+    assert not any(s == 4 and "444" in n for s, n in names)

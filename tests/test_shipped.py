@@ -27,7 +27,7 @@ FLOORS = {
     "irn-x2-jpeg": ("head.png", 29.6, "jpeg", 75),  # measured 29.84 (@c1564522; @a79133a1 29.79; irn-x2: 29.36)
     # measured 30.60 in 7505 bytes (irn-x2-jpeg: 30.58 in 7974; irn-x2: 30.15 in 6696)
     "irn-x2-jpeg-hq": ("head.png", 30.4, "jpeg", 90),
-    # measured 30.36 in 12685 bytes (4:4:4 LR; on this smooth face 4:2:0 irn-x2-jpeg-hq does better per byte)
+    # measured 30.36 in 12685 bytes (4:4:4 LR; on this smooth face 4:2:0 irn-x2-jpeg-hq is better per byte)
     "irn-x2-jpeg-444": ("head.png", 30.1, "jpeg", 90),
     "irn-x2-webp": ("head.png", 29.5, "webp", 75),  # measured 29.74 in 3141 bytes (irn-x2-jpeg: 29.87 in 3755)
     "irn-x4": ("head.png", 29.8, "png", None),  # measured 30.07 (@ab37fc18, @d05444ae; older 30.03-30.04)
@@ -106,6 +106,7 @@ def test_each_lossy_lr_format_gets_its_compression_aware_model() -> None:
     assert registry.default_model(2, "jpeg", 69).id == "irn-x2-jpeg"
     assert registry.default_model(2, "jpeg", 70).id == registry.default_model(2, "jpeg", 90).id == "irn-x2-jpeg-444"
     assert registry.default_model(2, "jpeg", 90).lr_chroma == "444"
+    assert [m.id for m in registry.budget_alternatives(2, "jpeg")] == ["irn-x2-jpeg-hq"]
     for q in (30, 75, 90):
         assert registry.default_model(2, "webp", q).id == "irn-x2-webp"
     assert registry.default_model(4, "jpeg", 75).id == "irn-x4-jpeg"
