@@ -297,14 +297,14 @@ class Encoder:
                 f"{max_bytes}"
             )
         if len(fits) > 1:
-            fits.sort(key=lambda fit: self._error(attempt(*fit), fit[0], analyses))  # stable: a tie keeps the order
+            source = next(iter(analyses.values())).image
+            fits.sort(key=lambda fit: self._error(attempt(*fit), fit[0], source))  # stable: a tie keeps the order
         spec, q = fits[0]
         return attempt(spec, q), q
 
-    def _error(self, data: bytes, spec: ModelSpec, analyses: dict[tuple[str, str], Analysis]) -> float:
-        """Mean squared error of the reconstruction of a file this encoder made, against its input (the
-        network's RGB, or its grey level for inputs that decode to grey), with this encoder's loaded models."""
-        prepared = next(iter(analyses.values())).image
+    def _error(self, data: bytes, spec: ModelSpec, prepared: imageio.PreparedImage) -> float:
+        """Mean squared error of the reconstruction of a file this encoder made from ``prepared`` (the network's
+        RGB, or its grey level for inputs that decode to grey), with this encoder's loaded models."""
         h, w = prepared.rgb.shape[:2]
         f = unpack(data, Limits(max_pixels=max(h * w, Limits.max_pixels)))
         lr = imageio.read_plane(f.lr, f.header.lr_format, f.header.lr_size, "RGB", "LR image")
