@@ -88,8 +88,18 @@ MODELS: tuple[ModelSpec, ...] = (
     _irn(
         "irn-x2",
         2,
+        "42562e20a6499d174a7b8ba40f447ab1d3694740dcd8320422ca2349810e35e4",
+        lr_formats=("png",),
+        notes="growth 16, 0.51M params; z = 0; irn-x2@e2e6c571 + 4000 steps of 8x96x96 at a constant 1e-4 (fp32), "
+        "the weights' moving average (decay 0.998), 6.56 h in all",
+    ),
+    # The sixth irn-x2 (2026-11-23, held-out 34.754 dB): the same run at step 3050; its files still decode.
+    _irn(
+        "irn-x2",
+        2,
         "1fb995768ca70264d29454b2a0e50d30679f0cfbc3b8e40f382c266d19d78e4a",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 0.51M params; z = 0; irn-x2@e2e6c571 + 3050 steps of 8x96x96 at a constant 1e-4 (fp32), "
         "the weights' moving average (decay 0.998), 5.91 h in all",
     ),
