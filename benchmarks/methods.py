@@ -57,7 +57,7 @@ def _chroma_suffix(chroma: str) -> str:
 
 
 def _chroma_note(chroma: str) -> str:
-    return "" if chroma == "420" else f" ({chroma[0]}:{chroma[1]}:{chroma[2]})"
+    return "" if chroma == "420" else f" ({':'.join(chroma)})"
 
 
 def _decode_plane(data: bytes) -> np.ndarray:

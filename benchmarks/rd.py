@@ -208,7 +208,7 @@ def _plot(path: Path, title: str, curves: dict[str, dict]) -> None:
             c["psnr-rgb"],
             _STYLES.get(c["family"], "-"),
             color=_COLOURS.get(codec),
-            alpha=0.55 if c["family"] == "stock-irn" or name.endswith("-444") or "-444-" in name else 1.0,
+            alpha=0.55 if c["family"] == "stock-irn" or "444" in name.split("-") else 1.0,
             label=name,
             markersize=4,
             linewidth=2.4 if c["family"] == "irncodec" else 1.2,

@@ -327,7 +327,7 @@ def models() -> None:
         mark = "*" if m.default else " "
         lossy = [f for f in m.lr_formats if f != "png"]
         band = f" q{m.lr_qualities[0]}-{m.lr_qualities[1]}" if lossy and m.lr_qualities != (0, 100) else ""
-        band += f" (JPEG {m.lr_chroma[0]}:{m.lr_chroma[1]}:{m.lr_chroma[2]})" if "jpeg" in lossy else ""
+        band += f" (JPEG {':'.join(m.lr_chroma)})" if "jpeg" in lossy else ""
         serves = f"serves {','.join(m.lr_formats)}{band}" if m.lr_formats else "by name only"
         serves = f"budget alternative for {','.join(m.lr_formats)}{band}" if m.budget_alternative else serves
         serves = serves if m.default else "decodes older files"
