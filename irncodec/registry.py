@@ -88,8 +88,18 @@ MODELS: tuple[ModelSpec, ...] = (
     _irn(
         "irn-x2",
         2,
+        "2f215f57d22f4d776d7ac27c9742fb920368c11d341ab97e70138f6ddada81f7",
+        lr_formats=("png",),
+        notes="growth 16, 0.51M params; z = 0; irn-x2@e2e6c571 + 5000 steps of 8x96x96 at a constant 1e-4 (fp32), "
+        "the weights' moving average (decay 0.998), 7.26 h in all",
+    ),
+    # The seventh irn-x2 (2026-11-24, held-out 34.829 dB): the same run at step 4000; its files still decode.
+    _irn(
+        "irn-x2",
+        2,
         "42562e20a6499d174a7b8ba40f447ab1d3694740dcd8320422ca2349810e35e4",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 0.51M params; z = 0; irn-x2@e2e6c571 + 4000 steps of 8x96x96 at a constant 1e-4 (fp32), "
         "the weights' moving average (decay 0.998), 6.56 h in all",
     ),
