@@ -1,7 +1,14 @@
-"""Learning curves from training logs: Set5 RGB PSNR (report-only) and held-out validation PSNR
-against CPU-hours, one line per run.
+"""Learning curves from training logs: held-out validation PSNR and Set5 RGB PSNR (report-only, where a run
+logged it) against CPU-hours, one line per run or per chain of runs.
 
-    python -m benchmarks.curves docs/training-logs/*.jsonl --out docs/learning-curves.png
+    L=docs/training-logs; python -m benchmarks.curves \
+        $L/x2-fast.jsonl+x2-anneal-fp32.jsonl+x2-anneal2-fp32.jsonl+x2-p96-fp32.jsonl+x2-ema-fp32.jsonl \
+        $L/x2-fast.jsonl+x2-const2e-4-fp32.jsonl --out docs/learning-curves-x2.png
+
+A ``+`` joins logs of runs that continued each other (``--init-from`` the previous one's weights): the line
+starts each one where the previous one ended, so the x axis is the CPU-hours behind the weights, and the line
+is labelled by its last run. Names after the first ``+`` are looked up beside the first log. Chains that share
+a prefix draw it once per chain (the lines overlap there).
 
 The x axis is CPU-hours of training steps (evaluation excluded): the ``cpu`` field of the logs (the
 process's CPU seconds, which a paused run or a busy neighbour does not inflate) where a log has it, else
@@ -13,7 +20,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
+
+PANELS = (("val_psnr", "held-out CBSD432 val PSNR"), ("report_psnr", "Set5 RGB PSNR (report only)"))
 
 
 def load(path: Path) -> list[dict]:
@@ -26,37 +36,71 @@ def cpu_hours(event: dict) -> float:
     return (cpu if math.isfinite(cpu) else event["elapsed"]) / 3600
 
 
+@dataclass(frozen=True)
+class Curve:
+    """One line: evaluation events of a chain of runs, with the CPU-hours behind each."""
+
+    label: str
+    hours: list[float]
+    evals: list[dict]
+
+
+def chain(spec: str) -> Curve:
+    """The curve of ``a.jsonl+b.jsonl+...`` (see the module docstring). A log without evals is an error: a
+    chain through it would have no point to start the next run from."""
+    first, *rest = spec.split("+")
+    paths = [Path(first)] + [Path(first).parent / name for name in rest]
+    offset, hours, evals = 0.0, [], []
+    for path in paths:
+        if not path.is_file():
+            raise SystemExit(f"{path}: no such log")
+        found = load(path)
+        if not found:
+            raise SystemExit(f"{path}: no eval events")
+        hours += [offset + cpu_hours(e) for e in found]
+        evals += found
+        offset = hours[-1]
+    last = paths[-1]
+    return Curve(last.parent.name if last.stem == "log" else last.stem, hours, evals)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("logs", nargs="+", type=Path, help="log.jsonl files; the file stem is the label")
+    parser.add_argument("logs", nargs="+", help="log.jsonl files, or chains a.jsonl+b.jsonl; the stem is the label")
     parser.add_argument("--out", type=Path, required=True, help="PNG to write (a .md table is written beside it)")
+    parser.add_argument("--title", default="", help="figure title")
+    parser.add_argument("--val-ylim", nargs=2, type=float, metavar=("LO", "HI"), help="PSNR range, held-out panel")
     args = parser.parse_args()
+    curves = [chain(spec) for spec in args.logs]
+    panels = [(key, title) for key, title in PANELS if any(key in e for c in curves for e in c.evals)]
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), dpi=110)
-    rows = ["| run | steps | CPU-hours | Set5 RGB PSNR | held-out val PSNR |", "|---|---|---|---|---|"]
-    for path in args.logs:
-        evals = load(path)
-        if not evals:
-            continue
-        label = path.parent.name if path.stem == "log" else path.stem
-        hours = [cpu_hours(e) for e in evals]
-        for ax, key in zip(axes, ("report_psnr", "val_psnr"), strict=True):
-            ax.plot(hours, [e.get(key) for e in evals], "-o", markersize=3, label=label)
-        last = evals[-1]
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.5), dpi=110, squeeze=False)
+    rows = ["| run | steps | CPU-hours in all | held-out val PSNR | Set5 RGB PSNR |", "|---|---|---|---|---|"]
+    for rank, curve in enumerate(curves):
+        for ax, (key, _) in zip(axes[0], panels, strict=True):
+            points = [(h, e[key]) for h, e in zip(curve.hours, curve.evals, strict=True) if key in e]
+            if points:
+                # The first chain on top: later ones share its prefix.
+                ax.plot(*zip(*points, strict=True), "-o", markersize=3, label=curve.label, zorder=len(curves) - rank)
+        last = curve.evals[-1]
         rows.append(
-            f"| {path.stem} | {last['step']} | {cpu_hours(last):.2f} | {last.get('report_psnr', '')} | "
-            f"{last['val_psnr']} |"
+            f"| {curve.label} | {last['step']} | {curve.hours[-1]:.2f} | {last['val_psnr']} | "
+            f"{last.get('report_psnr', '')} |"
         )
-    for ax, title in zip(axes, ("Set5 RGB PSNR (report only)", "held-out CBSD432 val PSNR"), strict=True):
-        ax.set_xlabel("CPU-hours of training (one core)")
+    for ax, (key, title) in zip(axes[0], panels, strict=True):
+        ax.set_xlabel("CPU-hours of training behind the weights (one core)")
         ax.set_ylabel("PSNR (dB)")
         ax.set_title(title)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        if args.val_ylim and key == "val_psnr":
+            ax.set_ylim(*args.val_ylim)
+        ax.legend(fontsize=7)
+    if args.title:
+        fig.suptitle(args.title)
     fig.tight_layout()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.out)
