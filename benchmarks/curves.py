@@ -7,8 +7,10 @@ logged it) against CPU-hours, one line per run or per chain of runs.
 
 A ``+`` joins logs of runs that continued each other (``--init-from`` the previous one's weights): the line
 starts each one where the previous one ended, so the x axis is the CPU-hours behind the weights, and the line
-is labelled by its last run. Names after the first ``+`` are looked up beside the first log. Chains that share
-a prefix draw it once per chain (the lines overlap there).
+is labelled by its last run. ``log.jsonl@STEP`` cuts a log at a step: for a run continued from a checkpoint
+before its end (or weights taken between evaluations), the next run starts at the CPU-hours of the last logged
+event up to that step. Names after the first ``+`` are looked up beside the first log. Chains that share a
+prefix draw it once per chain (the lines overlap there).
 
 The x axis is CPU-hours of training steps (evaluation excluded): the ``cpu`` field of the logs (the
 process's CPU seconds, which a paused run or a busy neighbour does not inflate) where a log has it, else
@@ -23,11 +25,15 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+__all__ = ["Curve", "chain", "cpu_hours", "load"]
+
 PANELS = (("val_psnr", "held-out CBSD432 val PSNR"), ("report_psnr", "Set5 RGB PSNR (report only)"))
 
 
-def load(path: Path) -> list[dict]:
-    return [e for e in map(json.loads, path.read_text().splitlines()) if e.get("event") == "eval"]
+def load(path: Path, last_step: float = math.inf) -> list[dict]:
+    """The events of a log that carry a step, up to ``last_step``."""
+    events = map(json.loads, path.read_text().splitlines())
+    return [e for e in events if "step" in e and e["step"] <= last_step]
 
 
 def cpu_hours(event: dict) -> float:
@@ -46,22 +52,25 @@ class Curve:
 
 
 def chain(spec: str) -> Curve:
-    """The curve of ``a.jsonl+b.jsonl+...`` (see the module docstring). A log without evals is an error: a
-    chain through it would have no point to start the next run from."""
+    """The curve of ``a.jsonl+b.jsonl@STEP+...`` (see the module docstring). Raises :class:`FileNotFoundError`
+    for a missing log and :class:`ValueError` for one without evaluations up to its step (a chain through it would
+    have no point to start the next run from)."""
     first, *rest = spec.split("+")
-    paths = [Path(first)] + [Path(first).parent / name for name in rest]
     offset, hours, evals = 0.0, [], []
-    for path in paths:
+    for index, part in enumerate([first, *rest]):
+        name, _, step = part.partition("@")
+        path = Path(name) if index == 0 else Path(first).parent / name
         if not path.is_file():
-            raise SystemExit(f"{path}: no such log")
-        found = load(path)
+            raise FileNotFoundError(f"{path}: no such log")
+        events = load(path, int(step) if step else math.inf)
+        found = [e for e in events if e.get("event") == "eval"]
         if not found:
-            raise SystemExit(f"{path}: no eval events")
+            raise ValueError(f"{part}: no eval events")
         hours += [offset + cpu_hours(e) for e in found]
         evals += found
-        offset = hours[-1]
-    last = paths[-1]
-    return Curve(last.parent.name if last.stem == "log" else last.stem, hours, evals)
+        offset += max(cpu_hours(e) for e in events if "elapsed" in e)
+    label = Path([first, *rest][-1].partition("@")[0])
+    return Curve(label.parent.name if label.stem == "log" else label.stem, hours, evals)
 
 
 def main() -> None:
@@ -71,7 +80,10 @@ def main() -> None:
     parser.add_argument("--title", default="", help="figure title")
     parser.add_argument("--val-ylim", nargs=2, type=float, metavar=("LO", "HI"), help="PSNR range, held-out panel")
     args = parser.parse_args()
-    curves = [chain(spec) for spec in args.logs]
+    try:
+        curves = [chain(spec) for spec in args.logs]
+    except (OSError, ValueError) as err:
+        parser.error(str(err))
     panels = [(key, title) for key, title in PANELS if any(key in e for c in curves for e in c.evals)]
     import matplotlib
 
