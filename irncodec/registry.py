@@ -271,7 +271,7 @@ MODELS: tuple[ModelSpec, ...] = (
         4,
         "6399ce733eecc0407d517fce3945fc358f1c8e11bd521076dd3f553c415a38a5",
         lr_formats=("jpeg",),
-        lr_qualities=(0, 79),
+        lr_qualities=(0, 69),
         notes="irn-x4-jpeg@37069192 + 1000 steps of 8x96x96 through JPEG q50-95 at a constant 1e-4 (fp32), the "
         "weights' moving average (decay 0.998), 1.06 h (3.36 h in all)",
     ),
@@ -285,13 +285,28 @@ MODELS: tuple[ModelSpec, ...] = (
         default=False,
         notes="irn-x4 + 1200 steps of 8x96x96 through JPEG q50-95 (lr 1e-4 cosine), 0.75 h",
     ),
-    # The same for x4: +0.01 to +0.12 dB over irn-x4-jpeg at q80-95 on the held-out photos.
+    # Trained through 4:4:4 JPEG like irn-x2-jpeg-444 (issue 5; docs/recipes.md, "x4 through 4:4:4"). On the
+    # held-out photos it ties the 4:2:0 irn-x4-jpeg at equal rate at q50-65 (-0.03 to +0.02 dB) and wins from q70
+    # against the better 4:2:0 curve: +0.08 dB at 0.175 bpp, +0.29 at 0.23, +0.85 at 0.35; so it serves q70-100.
+    _irn(
+        "irn-x4-jpeg-444",
+        4,
+        "4461faee66fa724668176956f4949dea1b772751fd774d6a2c020697d322d91f",
+        lr_formats=("jpeg",),
+        lr_qualities=(70, 100),
+        lr_chroma="444",
+        notes="irn-x4@ab37fc18 + 1916 steps of 8x96x96 through 4:4:4 JPEG q50-95 at a constant 1e-4 (fp32), the "
+        "weights' moving average (decay 0.998), 1.96 h (6.03 h in all)",
+    ),
+    # The former high-quality band (+0.01 to +0.12 dB over irn-x4-jpeg at q80-95 on the held-out photos); since
+    # 2026-11-24 a budget alternative for q70-100, as irn-x2-jpeg-hq is at x2.
     _irn(
         "irn-x4-jpeg-hq",
         4,
         "56094ecdd4babc3090b6f6421599354818733625661bdcd0e69f47e58e13028c",
         lr_formats=("jpeg",),
-        lr_qualities=(80, 100),
+        lr_qualities=(70, 100),
+        budget_alternative=True,  # for smooth images, where 4:2:0 may beat irn-x4-jpeg-444 at equal rate
         notes="irn-x4-jpeg@37069192 + 600 steps of 8x96x96 through JPEG q80-97 (fp32, cosine from 1e-4), 0.83 h",
     ),
     # The same for x4 (held-out BD-rate through WebP -8.8 % against irn-x4-jpeg, -0.7 % against irn-x4-jpeg-hq,

@@ -35,6 +35,8 @@ FLOORS = {
     "irn-x4-jpeg": ("head.png", 27.5, "jpeg", 75),
     # measured 28.29 in 2670 bytes (irn-x4-jpeg: 28.20 in 2792; irn-x4: 27.98 in 2411)
     "irn-x4-jpeg-hq": ("head.png", 28.1, "jpeg", 90),
+    # measured 28.54 in 3904 bytes (4:4:4 LR; q75: 28.06 in 2087, irn-x4-jpeg 27.73 in 1773)
+    "irn-x4-jpeg-444": ("head.png", 28.3, "jpeg", 90),
     # measured 27.76 in 1305 bytes (irn-x4-jpeg: 27.78 in 1383; irn-x4-jpeg-hq: 27.74 in 1268; irn-x4: 27.39 in 1092)
     "irn-x4-webp": ("head.png", 27.5, "webp", 75),
 }
@@ -109,7 +111,12 @@ def test_each_lossy_lr_format_gets_its_compression_aware_model() -> None:
     assert [m.id for m in registry.budget_alternatives(2, "jpeg")] == ["irn-x2-jpeg-hq"]
     for q in (30, 75, 90):
         assert registry.default_model(2, "webp", q).id == "irn-x2-webp"
-    assert registry.default_model(4, "jpeg", 75).id == "irn-x4-jpeg"
-    assert registry.default_model(4, "jpeg", 90).id == "irn-x4-jpeg-hq"
+    assert registry.default_model(4, "jpeg", 69).id == "irn-x4-jpeg"
+    assert registry.default_model(4, "jpeg", 70).id == registry.default_model(4, "jpeg", 90).id == "irn-x4-jpeg-444"
+    assert registry.default_model(4, "jpeg", 90).lr_chroma == "444"
+    assert [m.id for m in registry.budget_alternatives(4, "jpeg")] == ["irn-x4-jpeg-hq"]
     for q in (30, 75, 90):
         assert registry.default_model(4, "webp", q).id == "irn-x4-webp"
+    for scale in (2, 4):  # no quality without a JPEG model, and the 4:4:4 band starts where the 4:2:0 one ends
+        bands = [registry.default_model(scale, "jpeg", q).lr_chroma for q in range(101)]
+        assert bands == ["420"] * 70 + ["444"] * 31
