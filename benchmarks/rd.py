@@ -34,6 +34,7 @@ from bitstream import LR_FORMATS
 from irncodec import registry
 from irncodec.cli import progress
 from irncodec.codec import Decoder, Encoder
+from irncodec.errors import UnknownModelError
 from irncodec.imageio import JPEG_CHROMA
 from irncodec.metrics import psnr, ssim
 from irncodec.train.data import list_images, load_rgb
@@ -103,15 +104,14 @@ def _chromas(setup: Setup, fmt: str, scales: tuple[int, ...]) -> tuple[str, ...]
 def default_baseline_chroma(scales: tuple[int, ...]) -> tuple[str, ...]:
     """4:2:0, plus 4:4:4 when the codec writes 4:4:4 JPEG LRs by default at one of ``scales``: irncodec is
     then measured against JPEG baselines given the same choice."""
-    uses_444 = any(
-        m.kind == "codec"
-        and m.default
-        and not m.budget_alternative
-        and m.scale in scales
-        and "jpeg" in m.lr_formats
-        and m.lr_chroma == "444"
-        for m in registry.MODELS
-    )
+
+    def bands(scale: int) -> list[tuple[registry.ModelSpec, int, int]]:
+        try:
+            return registry.quality_bands(scale, "jpeg")
+        except UnknownModelError:  # no JPEG model at this scale: nothing written 4:4:4
+            return []
+
+    uses_444 = any(spec.lr_chroma == "444" for scale in scales for spec, _, _ in bands(scale))
     return ("420", "444") if uses_444 else ("420",)
 
 

@@ -22,7 +22,7 @@ from PIL import Image
 from bitstream import LR_FORMATS, Header, IrnFile, Limits, pack, unpack
 from irncodec import imageio
 from irncodec.errors import BudgetError, DeviceError, InputImageError, PayloadError, UnknownModelError
-from irncodec.registry import ModelSpec, budget_alternatives, default_model, find_model, load_model
+from irncodec.registry import ModelSpec, budget_alternatives, default_model, find_model, load_model, quality_bands
 from irncodec.rescale import downscale, pad_to_multiple, sample_z, upscale
 
 __all__ = ["DEFAULT_TILE", "PRECISIONS", "Analysis", "Decoder", "Encoder", "decode", "encode", "resolve_device"]
@@ -115,19 +115,6 @@ def _mse(a: np.ndarray, b: np.ndarray, grey: bool = False, rows: int = 256) -> f
         d = x.mean(-1) - y.mean(-1) if grey else x - y
         total += float(np.square(d).sum(dtype=np.float64))
     return total / (a.shape[0] * a.shape[1] * (1 if grey else a.shape[2]))
-
-
-def _budget_bands(scale: int, lr_format: str) -> list[tuple[ModelSpec, int, int]]:
-    """(model, lowest, highest quality) to search for a byte budget: the runs of qualities the registry serves
-    with one default model, highest first, then the budget alternatives."""
-    bands: list[tuple[ModelSpec, int, int]] = []
-    for q in range(100, -1, -1):
-        spec = default_model(scale, lr_format, q)
-        if bands and bands[-1][0] == spec:
-            bands[-1] = (spec, q, bands[-1][2])
-        else:
-            bands.append((spec, q, q))
-    return bands + [(m, *m.lr_qualities) for m in budget_alternatives(scale, lr_format)]
 
 
 def _check_format(lr_format: str, quality: int | None) -> None:
@@ -274,7 +261,11 @@ class Encoder:
                     f"the PNG LR needs {len(data)} bytes, over the budget of {max_bytes}; use --lr-format jpeg or webp"
                 )
             return data, None
-        bands = [(find_model(model), 0, 100)] if model else _budget_bands(scale, lr_format)
+        if model:
+            bands = [(find_model(model), 0, 100)]
+        else:
+            alternatives = [(m, *m.lr_qualities) for m in budget_alternatives(scale, lr_format)]
+            bands = quality_bands(scale, lr_format) + alternatives
         fits: list[tuple[ModelSpec, int]] = []  # each band's highest quality that fits
         for spec, lo, hi in bands:
             if len(attempt(spec, lo)) > max_bytes:

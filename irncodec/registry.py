@@ -28,6 +28,7 @@ __all__ = [
     "find_model",
     "installed_models",
     "load_model",
+    "quality_bands",
     "sha256_file",
     "sr_baseline",
     "weights_name",
@@ -384,6 +385,19 @@ def default_model(scale: int, lr_format: str = "png", quality: int | None = None
         f"no installed model for scale {scale} and {lr_format} LR{band}; "
         f"installed: {', '.join(installed_models()) or 'none'}"
     )
+
+
+def quality_bands(scale: int, lr_format: str) -> list[tuple[ModelSpec, int, int]]:
+    """(model, lowest, highest quality): the runs of lossy LR qualities 0-100 that :func:`default_model` serves
+    with one model, highest first. Raises :class:`UnknownModelError` where a quality has no model."""
+    bands: list[tuple[ModelSpec, int, int]] = []
+    for q in range(100, -1, -1):
+        spec = default_model(scale, lr_format, q)
+        if bands and bands[-1][0] == spec:
+            bands[-1] = (spec, q, bands[-1][2])
+        else:
+            bands.append((spec, q, q))
+    return bands
 
 
 def budget_alternatives(scale: int, lr_format: str) -> list[ModelSpec]:

@@ -120,3 +120,7 @@ def test_each_lossy_lr_format_gets_its_compression_aware_model() -> None:
     for scale in (2, 4):  # no quality without a JPEG model, and the 4:4:4 band starts where the 4:2:0 one ends
         bands = [registry.default_model(scale, "jpeg", q).lr_chroma for q in range(101)]
         assert bands == ["420"] * 70 + ["444"] * 31
+    assert [(m.id, lo, hi) for m, lo, hi in registry.quality_bands(4, "jpeg")] == [
+        ("irn-x4-jpeg-444", 70, 100),
+        ("irn-x4-jpeg", 0, 69),
+    ]
