@@ -87,8 +87,9 @@ def _coder(kind: str, device: str, tile: int, max_pixels: int | None, precision:
 
 
 def encode_file(job: Job, options: dict) -> dict:
-    """Encode ``job.src`` into ``job.dst`` atomically. ``options``: scale, lr_format, quality, model, z_seed,
-    device, tile, and a budget as max_bytes or bpp. Returns facts for the report (bytes, bpp, quality, model)."""
+    """Encode ``job.src`` into ``job.dst`` atomically. ``options``: scale (``None``: every scale, budgets
+    only), lr_format, quality, model, z_seed, device, tile, and a budget as max_bytes or bpp. Returns facts for
+    the report (bytes, bpp, quality, model)."""
     from bitstream import unpack
     from irncodec.imageio import DEFAULT_QUALITY, open_image, write_atomic
 
@@ -109,10 +110,11 @@ def encode_file(job: Job, options: dict) -> dict:
     else:
         data = enc.encode(image, quality=quality, **common)
     write_atomic(job.dst, data)
-    info = {"bytes": len(data), "bpp": round(len(data) * 8 / (image.width * image.height), 4)}
+    header = unpack(data).header  # budgets choose the scale; quality bands may each have their own model
+    info = {"bytes": len(data), "bpp": round(len(data) * 8 / (image.width * image.height), 4), "scale": header.scale}
     if common["lr_format"] != "png":
         info["quality"] = quality if quality is not None else DEFAULT_QUALITY
-        info["model"] = unpack(data).header.model  # quality bands may each have their own model
+        info["model"] = header.model
     return info
 
 

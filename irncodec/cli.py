@@ -146,7 +146,14 @@ def _run_batch(
 @INPUTS
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .irn file (single input only).")
 @OUT_DIR
-@click.option("--scale", type=click.Choice(["2", "4"]), default="2", show_default=True)
+@click.option(
+    "--scale",
+    type=click.Choice(["2", "4", "auto"]),
+    default="2",
+    show_default=True,
+    help="Downscaling factor; auto (with --max-bytes or --bpp only) tries each scale and keeps the file closest"
+    " to the input, for 2-4x the encoding time.",
+)
 @click.option(
     "--lr-format",
     type=click.Choice(["png", "jpeg", "webp"]),
@@ -196,8 +203,10 @@ def encode(
     """Encode images to .irn files (INPUT.png -> INPUT.irn unless -o or -d says otherwise)."""
     if sum(v is not None for v in (quality, max_bytes, bpp)) > 1:
         raise click.UsageError("give at most one of --quality, --max-bytes and --bpp")
+    if scale == "auto" and max_bytes is None and bpp is None:
+        raise click.UsageError("--scale auto needs a budget (--max-bytes or --bpp)")
     options = {
-        "scale": int(scale),
+        "scale": None if scale == "auto" else int(scale),
         "lr_format": lr_format,
         "quality": quality,
         "model": model,

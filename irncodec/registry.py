@@ -24,6 +24,7 @@ __all__ = [
     "ModelSpec",
     "budget_alternatives",
     "build_model",
+    "codec_scales",
     "default_model",
     "find_model",
     "installed_models",
@@ -398,6 +399,12 @@ def quality_bands(scale: int, lr_format: str) -> list[tuple[ModelSpec, int, int]
         else:
             bands.append((spec, q, q))
     return bands
+
+
+def codec_scales(lr_format: str = "png") -> list[int]:
+    """The scales that have a default codec model for ``lr_format``, smallest first."""
+    chosen = (m for m in MODELS if m.kind == "codec" and m.default and not m.budget_alternative)
+    return sorted({m.scale for m in chosen if lr_format in m.lr_formats})
 
 
 def budget_alternatives(scale: int, lr_format: str) -> list[ModelSpec]:

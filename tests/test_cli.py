@@ -114,16 +114,41 @@ def test_models_lists_registry(runner: CliRunner, tiny_models: dict) -> None:
 def test_budget_flags(runner: CliRunner, tiny_models: dict, png: Path, tmp_path: Path) -> None:
     out = tmp_path / "b.irn"
     res = runner.invoke(
-        main, ["encode", str(png), "-o", str(out), "--lr-format", "jpeg", "--max-bytes", "900", "--device", "cpu"]
+        main,
+        [
+            "encode",
+            str(png),
+            "-o",
+            str(out),
+            "--lr-format",
+            "jpeg",
+            "--max-bytes",
+            "900",
+            "--scale",
+            "2",
+            "--device",
+            "cpu",
+        ],
     )
     assert res.exit_code == 0, res.output
     assert out.stat().st_size <= 900 and "quality=" in res.stderr and "model=tiny-x2" in res.stderr
+    assert "scale=2" in res.stderr
     res = runner.invoke(
         main, ["encode", str(png), "-o", str(out), "--lr-format", "webp", "--bpp", "8", "--device", "cpu"]
     )
     assert res.exit_code == 0 and out.stat().st_size * 8 <= 8 * 37 * 29
     res = runner.invoke(main, ["encode", str(png), "-o", str(out), "--max-bytes", "10", "--quality", "5"])
     assert res.exit_code == 2
+    res = runner.invoke(main, ["encode", str(png), "-o", str(out), "--scale", "auto"])
+    assert res.exit_code == 2 and "budget" in res.stderr
+    # --scale auto tries both scales: a budget only x4 meets is met at x4
+    x4 = tmp_path / "x4.irn"
+    assert runner.invoke(main, ["encode", str(png), "-o", str(x4), "--scale", "4", "--device", "cpu"]).exit_code == 0
+    budget = ["--max-bytes", str(x4.stat().st_size), "--device", "cpu"]
+    res = runner.invoke(main, ["encode", str(png), "-o", str(out), *budget])
+    assert res.exit_code == EXIT_BAD_INPUT and "--scale auto" in res.stderr
+    res = runner.invoke(main, ["encode", str(png), "-o", str(out), *budget, "--scale", "auto"])
+    assert res.exit_code == 0 and "scale=4" in res.stderr and out.stat().st_size <= x4.stat().st_size
     res = runner.invoke(
         main, ["encode", str(png), "-o", str(out), "--lr-format", "jpeg", "--max-bytes", "50", "--device", "cpu"]
     )

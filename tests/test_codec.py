@@ -226,6 +226,44 @@ def test_budget_with_png_fits_or_says_why(tiny_models: dict, photo: Image.Image)
         enc.encode_to_budget(photo, size - 1, lr_format="png")
 
 
+def test_budget_tries_every_scale_and_keeps_the_closer_fit(
+    tiny_models: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``scale=None`` searches x2 and x4: a budget only x4 meets takes x4; where both fit, the file that decodes
+    closer to the input wins (an untrained IRN, Haar down and up, beats a randomised one on a smooth image)."""
+    import dataclasses
+
+    from irncodec.models import IRN
+    from tests.conftest import TINY
+
+    yy, xx = np.mgrid[0:64, 0:96]
+    im = Image.fromarray((np.stack([xx * 2, yy * 3, xx + yy], -1) + 20).astype(np.uint8))
+    enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
+    assert registry.codec_scales() == [2, 4]
+    noise = Image.fromarray(np.random.default_rng(6).integers(0, 256, (64, 96, 3), dtype=np.uint8))
+    for lr_format, q in (("png", None), ("jpeg", 0)):
+        x2, x4 = (len(enc.encode(noise, scale=s, lr_format=lr_format, quality=q)) for s in (2, 4))
+        assert x4 < x2
+        data, _ = enc.encode_to_budget(noise, x2 - 1, scale=None, lr_format=lr_format)
+        assert unpack(data).header.scale == 4 and len(data) <= x2 - 1
+        with pytest.raises(BudgetError, match="scale 4"):
+            enc.encode_to_budget(noise, x4 - 1, scale=None, lr_format=lr_format)
+        with pytest.raises(BudgetError, match="--scale auto"):  # the default, x2 only
+            enc.encode_to_budget(noise, x2 - 1, lr_format=lr_format)
+    for good_scale in (2, 4):
+        path = tmp_path / f"untrained-x{good_scale}.pt"
+        torch.save(IRN(scale=good_scale, **TINY).state_dict(), path)
+        good = dataclasses.replace(
+            tiny_models[good_scale], weights=str(path), sha256=registry.sha256_file(path), temperature=0.0
+        )
+        models = (good, tiny_models[6 - good_scale])
+        monkeypatch.setattr(registry, "MODELS", tuple(sorted(models, key=lambda m: m.scale)))
+        data, _ = enc.encode_to_budget(im, 100_000, scale=None, lr_format="png")  # both fit
+        assert unpack(data).header.scale == good_scale
+        other = enc.encode(im, scale=6 - good_scale)
+        assert _mse(dec.decode(data), im) < _mse(dec.decode(other), im)
+
+
 def test_package_matches_encode(tiny_models: dict, photo: Image.Image) -> None:
     enc = Encoder(device="cpu")
     analysis = enc.analyze(photo, lr_format="webp")

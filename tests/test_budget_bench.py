@@ -1,0 +1,35 @@
+"""The budget benchmark measures real files per scale, and auto keeps the better of x2 and x4."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from benchmarks.budget import MODES, measure, summarize
+from irncodec.codec import Decoder, Encoder
+
+
+def test_measure_meets_the_budget_and_auto_is_the_better_scale(tiny_models: dict) -> None:
+    image = Image.fromarray(np.random.default_rng(1).integers(0, 256, (64, 96, 3), dtype=np.uint8))
+    result = measure(Encoder(device="cpu"), Decoder(device="cpu"), image, 3.0, "jpeg")
+    assert set(result) == set(MODES)
+    assert result["x2"]["scale"] == 2 and result["x4"]["scale"] == 4
+    for r in result.values():
+        assert r["bpp"] <= 3.0 and 0 <= r["quality"] <= 100 and np.isfinite(r["psnr"])
+    assert result["auto"]["psnr"] == pytest.approx(max(result["x2"]["psnr"], result["x4"]["psnr"]), abs=1e-6)
+    assert measure(Encoder(device="cpu"), Decoder(device="cpu"), image, 0.01, "jpeg") == dict.fromkeys(MODES)
+
+
+def test_summary_averages_only_images_every_mode_met() -> None:
+    def fit(psnr: float, scale: int) -> dict:
+        return {"bpp": 0.2, "scale": scale, "psnr": psnr, "seconds": 1.0}
+
+    rows = [
+        {"target_bpp": 0.2, "x2": fit(20.0, 2), "x4": fit(19.0, 4), "auto": fit(20.0, 2)},
+        {"target_bpp": 0.2, "x2": None, "x4": fit(10.0, 4), "auto": fit(10.0, 4)},
+    ]
+    table = {t["mode"]: t for t in summarize(rows)}
+    assert table["x2"]["psnr"] == 20.0 and table["x2"]["missed"] == 1 and table["x2"]["images"] == 1
+    assert table["x4"]["psnr"] == 19.0 and table["x4"]["missed"] == 0
+    assert table["auto"]["x4_share"] == 0.5
