@@ -24,13 +24,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from benchmarks.holdout_rd import TRAIN
+from benchmarks.holdout_rd import holdout_paths
 from benchmarks.rd import DATA
 from irncodec.cli import progress
 from irncodec.codec import Decoder, Encoder
 from irncodec.errors import BudgetError
 from irncodec.metrics import psnr
-from irncodec.train.config import TrainConfig
 from irncodec.train.data import list_images
 
 __all__ = ["MODES", "measure", "summarize"]
@@ -121,7 +120,7 @@ def main() -> None:
     if args.dataset:
         images = [(name, p) for name in args.dataset for p in list_images(DATA / name)]
     else:
-        images = [("held-out", p) for p in list_images(TRAIN)[-TrainConfig.holdout :]]
+        images = [("held-out", p) for p in holdout_paths()]
     encoder, decoder = Encoder(device="cpu"), Decoder(device="cpu")
     rows = []
     with progress(len(images), "budget benchmark") as update:

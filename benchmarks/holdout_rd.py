@@ -32,12 +32,17 @@ from irncodec.train.loop import evaluate_rd, modcrop
 
 TRAIN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "train" / "CBSD432"
 
-__all__ = ["bicubic_sr_rd", "holdout_images"]
+__all__ = ["bicubic_sr_rd", "holdout_images", "holdout_paths"]
+
+
+def holdout_paths(data: Path = TRAIN, holdout: int = TrainConfig.holdout) -> list[Path]:
+    """The photos the training loop validates on: the last ``holdout`` of the folder by name."""
+    return list_images(data)[-holdout:]
 
 
 def holdout_images(data: Path, holdout: int = TrainConfig.holdout) -> list[np.ndarray]:
-    """The photos the training loop validates on: the last ``holdout`` of the folder by name."""
-    return [load_rgb(p) for p in list_images(data)[-holdout:]]
+    """The held-out photos (:func:`holdout_paths`) as H x W x 3 uint8 arrays."""
+    return [load_rgb(p) for p in holdout_paths(data, holdout)]
 
 
 @torch.inference_mode()

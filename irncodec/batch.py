@@ -89,7 +89,7 @@ def _coder(kind: str, device: str, tile: int, max_pixels: int | None, precision:
 def encode_file(job: Job, options: dict) -> dict:
     """Encode ``job.src`` into ``job.dst`` atomically. ``options``: scale (``None``: every scale, budgets
     only), lr_format, quality, model, z_seed, device, tile, and a budget as max_bytes or bpp. Returns facts for
-    the report (bytes, bpp, quality, model)."""
+    the report (bytes, bpp, scale, quality, model)."""
     from bitstream import unpack
     from irncodec.imageio import DEFAULT_QUALITY, open_image, write_atomic
 

@@ -259,19 +259,22 @@ class Encoder:
 
         ``scale=None`` tries every scale the registry has codec models for (a pinned ``model`` fixes its
         own) at the cost of every scale's passes: on the held-out photos with JPEG LRs x4 won on 3 of 12 at
-        0.15 bpp (+0.04 dB on average) and on none at 0.25 or 0.4 bpp (``benchmarks/budget.py``), but it
-        meets budgets below the x2 models' lowest quality. A binary search over the LR quality packages
-        candidates, taking the file size as non-decreasing in quality and checking the neighbours of the
-        answer. Where the registry serves bands of quality with different models (e.g. a 4:2:0 and a 4:4:4
-        JPEG model), and where it lists budget alternatives for a band (``ModelSpec.budget_alternative``),
-        each model's band is searched on its own with that model's forward pass; when more than one scale
-        or band has a file that fits, each one's highest-quality fit is decoded here and the one closest to
-        the input (mean squared error of the network's RGB, of its grey level for grey inputs) wins. A
-        pinned ``model`` is searched over all qualities. A PNG LR has no quality to lower: each scale's file
-        fits or not. :class:`BudgetError` when nothing fits.
+        0.15 bpp (+0.04 dB on average) and on none at 0.25 or 0.4 bpp, for 3.5-4.5x the encoding time
+        (``benchmarks/budget.py``), but it meets budgets below the x2 models' lowest quality.
+
+        A binary search over the LR quality packages candidates, taking the file size as non-decreasing in
+        quality and checking the neighbours of the answer. Where the registry serves bands of quality with
+        different models (e.g. a 4:2:0 and a 4:4:4 JPEG model), and where it lists budget alternatives for a
+        band (``ModelSpec.budget_alternative``), each model's band is searched on its own with that model's
+        forward pass; when more than one scale or band has a file that fits, each one's highest-quality fit
+        is decoded here and the one closest to the input (mean squared error of the network's RGB, of its
+        grey level for grey inputs) wins. A pinned ``model`` is searched over all qualities. A PNG LR has no
+        quality to lower: each scale's file fits or not. :class:`BudgetError` when nothing fits.
         """
         _check_format(lr_format, None)
         pinned = find_model(model) if model else None
+        if pinned and scale is not None and pinned.scale != scale:
+            raise InputImageError(f"model {pinned.id} is for scale {pinned.scale}, not {scale}")
         scales = [pinned.scale] if pinned else [scale] if scale is not None else codec_scales(lr_format)
         analyses: dict[tuple[str, str], Analysis] = {}
         files: dict[tuple[str, str, int | None], bytes] = {}
@@ -287,13 +290,20 @@ class Encoder:
 
         bands: list[tuple[ModelSpec, int | None, int | None]] = []
         for s in scales:
-            if lr_format == "png":
-                bands.append((pinned or default_model(s, "png"), None, None))
-            elif pinned:
-                bands.append((pinned, 0, 100))
+            if pinned:
+                bands.append((pinned, None, None) if lr_format == "png" else (pinned, 0, 100))
+            elif lr_format == "png":
+                bands.append((default_model(s, "png"), None, None))
             else:
-                alternatives = [(m, *m.lr_qualities) for m in budget_alternatives(s, lr_format)]
-                bands += quality_bands(s, lr_format) + alternatives
+                try:
+                    bands += quality_bands(s, lr_format)
+                except UnknownModelError:
+                    if scale is not None:
+                        raise
+                    continue  # auto: a scale without a model for every quality is left out
+                bands += [(m, *m.lr_qualities) for m in budget_alternatives(s, lr_format)]
+        if not bands:
+            raise UnknownModelError(f"no installed model serves {lr_format} LRs at every quality")
         fits: list[tuple[ModelSpec, int | None]] = []  # each band's highest quality that fits
         for spec, lo, hi in bands:
             if len(attempt(spec, lo)) > max_bytes:
@@ -305,7 +315,7 @@ class Encoder:
             smallest = min(bands, key=lambda b: len(attempt(b[0], b[1])))
             what = "the PNG LR" if lr_format == "png" else f"even quality {smallest[1]}"
             hint = "; use --lr-format jpeg or webp" if lr_format == "png" else ""
-            if len(scales) < len(codec_scales(lr_format)):
+            if not pinned and max(scales) < max(codec_scales(lr_format)):
                 hint += "; a larger scale (--scale auto) may fit"
             raise BudgetError(
                 f"{what} needs {len(attempt(smallest[0], smallest[1]))} bytes at scale {smallest[0].scale}, over "

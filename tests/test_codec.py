@@ -250,6 +250,14 @@ def test_budget_tries_every_scale_and_keeps_the_closer_fit(
             enc.encode_to_budget(noise, x4 - 1, scale=None, lr_format=lr_format)
         with pytest.raises(BudgetError, match="--scale auto"):  # the default, x2 only
             enc.encode_to_budget(noise, x2 - 1, lr_format=lr_format)
+        for fixed in ({"scale": 4}, {"model": "tiny-x2"}):  # no larger scale to point to
+            with pytest.raises(BudgetError) as info:
+                enc.encode_to_budget(noise, 10, lr_format=lr_format, **fixed)
+            assert "--scale auto" not in str(info.value)
+    with pytest.raises(InputImageError, match="scale 2, not 4"):
+        enc.encode_to_budget(noise, 10_000, scale=4, model="tiny-x2")
+    data, _ = enc.encode_to_budget(noise, 10_000, scale=None, model="tiny-x4")  # a pinned model fixes the scale
+    assert unpack(data).header.scale == 4
     for good_scale in (2, 4):
         path = tmp_path / f"untrained-x{good_scale}.pt"
         torch.save(IRN(scale=good_scale, **TINY).state_dict(), path)
@@ -262,6 +270,24 @@ def test_budget_tries_every_scale_and_keeps_the_closer_fit(
         assert unpack(data).header.scale == good_scale
         other = enc.encode(im, scale=6 - good_scale)
         assert _mse(dec.decode(data), im) < _mse(dec.decode(other), im)
+
+
+def test_budget_auto_leaves_out_a_scale_without_every_quality(
+    tiny_models: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    partial = dataclasses.replace(tiny_models[4], lr_formats=("jpeg",), lr_qualities=(0, 50))
+    monkeypatch.setattr(registry, "MODELS", (tiny_models[2], partial))
+    im = Image.fromarray(np.random.default_rng(8).integers(0, 256, (64, 96, 3), dtype=np.uint8))
+    enc = Encoder(device="cpu")
+    data, _ = enc.encode_to_budget(im, 100_000, scale=None, lr_format="jpeg")
+    assert unpack(data).header.scale == 2
+    with pytest.raises(UnknownModelError, match="scale 4"):
+        enc.encode_to_budget(im, 100_000, scale=4, lr_format="jpeg")
+    monkeypatch.setattr(registry, "MODELS", (partial,))
+    with pytest.raises(UnknownModelError, match="every quality"):
+        enc.encode_to_budget(im, 100_000, scale=None, lr_format="jpeg")
 
 
 def test_package_matches_encode(tiny_models: dict, photo: Image.Image) -> None:
