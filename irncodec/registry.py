@@ -87,11 +87,22 @@ def _irn(model_id: str, scale: int, sha256: str, blocks: int = 8, **fields: Any)
 
 MODELS: tuple[ModelSpec, ...] = (
     # The codec's models. Trained on CBSD432 with `irncodec train --recipe fast` (README, docs/training-logs).
+    # Held-out 34.922 dB (2026-11-24, ninth session; @2f215f57: 34.899).
+    _irn(
+        "irn-x2",
+        2,
+        "8840ea6efb6a3bcf22e9602da56e0a19ffb4d2295495fc6ddb76d01a79dbe868",
+        lr_formats=("png",),
+        notes="growth 16, 0.51M params; z = 0; irn-x2@2f215f57 + 1115 steps of 8x96x96 at a constant 1e-4 (fp32), "
+        "the weights' moving average (decay 0.998, restarted), 8.83 h in all",
+    ),
+    # The eighth irn-x2 (2026-11-24, held-out 34.899 dB): the same run at step 5000; its files still decode.
     _irn(
         "irn-x2",
         2,
         "2f215f57d22f4d776d7ac27c9742fb920368c11d341ab97e70138f6ddada81f7",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 0.51M params; z = 0; irn-x2@e2e6c571 + 5000 steps of 8x96x96 at a constant 1e-4 (fp32), "
         "the weights' moving average (decay 0.998), 7.26 h in all",
     ),
@@ -230,11 +241,22 @@ MODELS: tuple[ModelSpec, ...] = (
         notes="irn-x2-jpeg@c1564522 + 500 steps of 16x64x64 through the codec's WebP q40-95 (fp32, cosine from "
         "1e-4), 0.42 h",
     ),
+    # Held-out 26.470 dB (2026-11-24, ninth session; @ab37fc18: 26.445).
+    _irn(
+        "irn-x4",
+        4,
+        "7247cee3a97770a525fb610ffab3087012503090dd8ae4cebfc12b55f7a8fae5",
+        lr_formats=("png",),
+        notes="growth 16, 1.53M params; z = 0; irn-x4@ab37fc18 + 600 steps of 4x128x128 (fp32, cosine from 1e-4), "
+        "5.39 h in all",
+    ),
+    # The fourth irn-x4 (2026-11-23, held-out 26.445 dB); its files still decode.
     _irn(
         "irn-x4",
         4,
         "ab37fc1820e8cbfa0ef3837dde1f490a311a84f0cbcfcc3019b7772b47f032aa",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 1.53M params; z = 0; irn-x4@d05444ae + 600 steps of 4x128x128 (fp32, cosine from 1e-4), "
         "4.07 h in all",
     ),

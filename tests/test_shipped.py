@@ -22,7 +22,7 @@ from irncodec.metrics import psnr
 SET5 = Path(__file__).resolve().parents[2] / "shared" / "data" / "test" / "Set5"
 # model id -> (Set5 image, RGB PSNR floor in dB, LR format, LR quality); z at the model's temperature, seed 0
 FLOORS = {
-    "irn-x2": ("head.png", 33.2, "png", None),  # measured 33.48 (@2f215f57; older 33.40-33.45)
+    "irn-x2": ("head.png", 33.2, "png", None),  # measured 33.48 (@8840ea6e, @2f215f57; older 33.40-33.45)
     "irn-x2-small": ("head.png", 33.15, "png", None),  # measured 33.35
     "irn-x2-jpeg": ("head.png", 29.6, "jpeg", 75),  # measured 29.84 (@c1564522; @a79133a1 29.79; irn-x2: 29.36)
     # measured 30.60 in 7505 bytes (irn-x2-jpeg: 30.58 in 7974; irn-x2: 30.15 in 6696)
@@ -30,7 +30,7 @@ FLOORS = {
     # measured 30.36 in 12685 bytes (4:4:4 LR; on this smooth face 4:2:0 irn-x2-jpeg-hq is better per byte)
     "irn-x2-jpeg-444": ("head.png", 30.1, "jpeg", 90),
     "irn-x2-webp": ("head.png", 29.5, "webp", 75),  # measured 29.74 in 3141 bytes (irn-x2-jpeg: 29.87 in 3755)
-    "irn-x4": ("head.png", 29.8, "png", None),  # measured 30.07 (@ab37fc18, @d05444ae; older 30.03-30.04)
+    "irn-x4": ("head.png", 29.8, "png", None),  # measured 30.12 (@7247cee3; @ab37fc18 30.07; older 30.03-30.07)
     # measured 27.73 (@37069192: 27.69; irn-x4 through the same JPEG: 27.32)
     "irn-x4-jpeg": ("head.png", 27.5, "jpeg", 75),
     # measured 28.29 in 2670 bytes (irn-x4-jpeg: 28.20 in 2792; irn-x4: 27.98 in 2411)
