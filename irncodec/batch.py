@@ -88,8 +88,9 @@ def _coder(kind: str, device: str, tile: int, max_pixels: int | None, precision:
 
 def encode_file(job: Job, options: dict) -> dict:
     """Encode ``job.src`` into ``job.dst`` atomically. ``options``: scale (``None``: every scale, budgets
-    only), lr_format, quality, model, z_seed, device, tile, and a budget as max_bytes or bpp. Returns facts for
-    the report (bytes, bpp, scale, quality, model)."""
+    only), lr_format, quality, model, z_seed, device, tile, a budget as max_bytes or bpp, refine (steps) and
+    progress (a ``progress(done, total)`` callback for them). Returns facts for the report (bytes, bpp, scale,
+    quality, model)."""
     from bitstream import unpack
     from irncodec.imageio import DEFAULT_QUALITY, open_image, write_atomic
 
@@ -100,6 +101,8 @@ def encode_file(job: Job, options: dict) -> dict:
         "lr_format": options.get("lr_format", "png"),
         "model": options.get("model"),
         "z_seed": options.get("z_seed", 0),
+        "refine": options.get("refine", 0),
+        "progress": options.get("progress"),
     }
     quality = options.get("quality")
     max_bytes = options.get("max_bytes")

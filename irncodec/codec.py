@@ -13,6 +13,7 @@ float rounding).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from PIL import Image
 from bitstream import LR_FORMATS, Header, IrnFile, Limits, pack, unpack
 from irncodec import imageio
 from irncodec.errors import BudgetError, DeviceError, InputImageError, PayloadError, UnknownModelError
+from irncodec.refine import lr_channel, lr_rate, refine_lr
 from irncodec.registry import (
     ModelSpec,
     budget_alternatives,
@@ -38,6 +40,7 @@ __all__ = ["DEFAULT_TILE", "PRECISIONS", "Analysis", "Decoder", "Encoder", "deco
 
 DEFAULT_TILE = 256  # LR pixels per tile side; bounds memory on large images
 DEFAULT_OVERLAP = 16  # LR pixels of context around each tile
+REFINE_WINDOW = 512  # HR pixels per side of a refinement window (bounds the memory of its backward pass)
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
@@ -246,6 +249,65 @@ class Encoder:
         lr = imageio.encode_plane(Image.fromarray(analysis.lr), lr_format, quality, chroma)
         return pack(IrnFile(header=header, lr=lr, alpha=analysis.alpha_png))
 
+    def refine(
+        self,
+        analysis: Analysis,
+        steps: int,
+        lr_format: str = "png",
+        quality: int | None = None,
+        z_seed: int = 0,
+        z_temperature: float | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Analysis:
+        """``analysis`` with its LR refined by ``steps`` gradient steps (:func:`irncodec.refine.refine_lr`) for
+        the channel the file will use: 8-bit rounding for PNG, the real JPEG (in the model's chroma sampling) or
+        WebP at ``quality`` otherwise, with the JPEG rate estimate as a penalty so the LR does not grow.
+        ``z_seed`` and ``z_temperature`` must be the ones the file will carry. Costs about ``steps`` times a
+        forward plus backward inverse pass; ``progress(done, total)`` counts the steps."""
+        _check_format(lr_format, quality)
+        spec, quality = analysis.spec, _lr_quality(lr_format, quality)
+        chroma = spec.lr_chroma if lr_format == "jpeg" else "420"
+        net = self._cache.get(spec)
+        x = pad_to_multiple(_to_tensor(analysis.image.rgb, self.device), spec.scale)
+        y = _to_tensor(analysis.lr, self.device)
+        temperature = spec.temperature if z_temperature is None else z_temperature
+        z = sample_z((1, net.latent_channels, *y.shape[-2:]), z_seed, temperature)
+        tile = REFINE_WINDOW // spec.scale
+        with _exact_math(self.device):
+            y = refine_lr(
+                net,
+                x,
+                y,
+                z,
+                lr_channel(lr_format, quality, chroma),
+                steps,
+                rate=lr_rate(lr_format, quality, chroma),
+                tile=tile - tile % 16,
+                progress=progress,
+            )
+        return dataclasses.replace(analysis, lr=_to_uint8(y))
+
+    def _refined(
+        self,
+        analysis: Analysis,
+        data: bytes,
+        steps: int,
+        lr_format: str,
+        quality: int | None,
+        z_seed: int,
+        z_temperature: float | None,
+        progress: Callable[[int, int], None] | None,
+        max_bytes: int | None = None,
+    ) -> bytes:
+        """The file of the refined LR if it decodes closer to the input than ``data`` (and fits ``max_bytes``),
+        else ``data``: refinement never makes a file worse."""
+        refined = self.refine(analysis, steps, lr_format, quality, z_seed, z_temperature, progress)
+        candidate = self.package(refined, lr_format, quality, z_seed=z_seed, z_temperature=z_temperature)
+        if max_bytes is not None and len(candidate) > max_bytes:
+            return data
+        errors = [self._error(d, analysis.spec, analysis.image) for d in (data, candidate)]
+        return candidate if errors[1] < errors[0] else data
+
     def encode_to_budget(
         self,
         image: Image.Image,
@@ -254,6 +316,8 @@ class Encoder:
         lr_format: str = "jpeg",
         model: str | None = None,
         z_seed: int = 0,
+        refine: int = 0,
+        progress: Callable[[int, int], None] | None = None,
     ) -> tuple[bytes, int | None]:
         """The best file of at most ``max_bytes`` bytes, and the LR quality chosen.
 
@@ -269,7 +333,9 @@ class Encoder:
         forward pass; when more than one scale or band has a file that fits, each one's highest-quality fit
         is decoded here and the one closest to the input (mean squared error of the network's RGB, of its
         grey level for grey inputs) wins. A pinned ``model`` is searched over all qualities. A PNG LR has no
-        quality to lower: each scale's file fits or not. :class:`BudgetError` when nothing fits.
+        quality to lower: each scale's file fits or not. :class:`BudgetError` when nothing fits. ``refine``
+        steps (:meth:`refine`) then go to the winner only; its refined file is kept if it still fits and
+        decodes closer to the input.
         """
         _check_format(lr_format, None)
         pinned = find_model(model) if model else None
@@ -325,7 +391,12 @@ class Encoder:
             source = next(iter(analyses.values())).image
             fits.sort(key=lambda fit: self._error(attempt(*fit), fit[0], source))  # stable: a tie keeps the order
         spec, q = fits[0]
-        return attempt(spec, q), q
+        data = attempt(spec, q)
+        if refine > 0:
+            data = self._refined(
+                analyses[(spec.id, spec.sha256)], data, refine, lr_format, q, z_seed, None, progress, max_bytes
+            )
+        return data, q
 
     def _error(self, data: bytes, spec: ModelSpec, prepared: imageio.PreparedImage) -> float:
         """Mean squared error of the reconstruction of a file this encoder made from ``prepared`` (the network's
@@ -346,10 +417,17 @@ class Encoder:
         model: str | None = None,
         z_seed: int = 0,
         z_temperature: float | None = None,
+        refine: int = 0,
+        progress: Callable[[int, int], None] | None = None,
     ) -> bytes:
-        """Encode a Pillow image. ``model`` defaults to the registry's choice for scale and format."""
+        """Encode a Pillow image. ``model`` defaults to the registry's choice for scale and format. ``refine``
+        spends that many gradient steps on the LR (:meth:`refine`, slow: each costs about three inverse passes)
+        and keeps the refined file only if it decodes closer to the input."""
         analysis = self.analyze(image, scale=scale, lr_format=lr_format, model=model, quality=quality)
-        return self.package(analysis, lr_format, quality, z_seed=z_seed, z_temperature=z_temperature)
+        data = self.package(analysis, lr_format, quality, z_seed=z_seed, z_temperature=z_temperature)
+        if refine > 0:
+            data = self._refined(analysis, data, refine, lr_format, quality, z_seed, z_temperature, progress)
+        return data
 
 
 class Decoder:
