@@ -2,12 +2,13 @@
 per second.
 
     python -m benchmarks.refine --scale 2 --lr-format png --steps 10,20 --out results/refine-x2-png
-    python -m benchmarks.refine --scale 2 --lr-format jpeg --quality 75 --steps 20 --out results/refine-x2-q75
+    python -m benchmarks.refine --scale 2 --lr-format jpeg --quality 75 --curve 70,80 --out results/refine-q75
     python -m benchmarks.refine --dataset Set5 --dataset Set14 --scale 2 --steps 20 --out results/refine-test
 
 Each image is encoded with :meth:`irncodec.Encoder.encode` at ``refine=0`` and at each ``refine=N``, decoded
 with :class:`irncodec.Decoder`, and compared with the input: file bpp, RGB PSNR, encoding seconds, and how far
-the refined LR moved from the forward pass's (PSNR between the two LRs). Without ``--dataset`` it measures the
+the refined LR moved from the forward pass's (PSNR between the two LRs); with ``--curve`` also the gain at equal
+rate against the unrefined RD curve. Without ``--dataset`` it measures the
 photos the training loop holds out (never a test set), where decisions are made. Writes ``refine.json`` (one
 row per image and setting) and ``refine.md`` (the means).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import time
 from pathlib import Path
 
@@ -46,10 +48,20 @@ def measure(
     scale: int,
     lr_format: str,
     quality: int | None,
+    curve: list[int] | None = None,
 ) -> list[dict]:
     """One image: a row per refinement setting (0 first) with bpp, RGB PSNR, Y-PSNR (BT.601, ``scale`` pixels of
-    border cropped, the paper's protocol), encoding seconds and the LR's drift."""
+    border cropped, the paper's protocol), encoding seconds and the LR's drift. With ``curve`` (more LR qualities,
+    lossy LRs) the unrefined files at those qualities give an RD curve, and each refined row also gets its gain at
+    equal rate: its PSNR minus the curve's at its bpp (linear in log bpp between the nearest two points, the end
+    segment extended beyond them; ``equal_rate_extrapolated`` says so)."""
     source = _rgb(image)
+    points = []
+    for q in curve or []:
+        data = encoder.encode(image, scale=scale, lr_format=lr_format, quality=q)
+        points.append(
+            (math.log(8 * len(data) / (image.width * image.height)), psnr(_rgb(decoder.decode(data)), source))
+        )
     rows, base_lr = [], None
     for n in [0, *steps]:
         start = time.perf_counter()
@@ -67,6 +79,14 @@ def measure(
                 "lr_drift_psnr": psnr(lr, base_lr) if n else None,
             }
         )
+    if points:
+        points = sorted([*points, (math.log(rows[0]["bpp"]), rows[0]["psnr"])])
+        for row in rows[1:]:
+            rate = math.log(row["bpp"])
+            i = min(max(int(np.searchsorted([p[0] for p in points], rate)), 1), len(points) - 1)
+            (r0, p0), (r1, p1) = points[i - 1], points[i]
+            row["gain_equal_rate"] = row["psnr"] - (p0 + (p1 - p0) * (rate - r0) / (r1 - r0))
+            row["equal_rate_extrapolated"] = not points[0][0] <= rate <= points[-1][0]
     return rows
 
 
@@ -78,6 +98,7 @@ def summarize(rows: list[dict]) -> list[dict]:
         base = [r for r in rows if r["refine"] == 0]
         mean = {k: float(np.mean([r[k] for r in group])) for k in ("bpp", "psnr", "psnr_y", "seconds")}
         drift = [r["lr_drift_psnr"] for r in group if r["lr_drift_psnr"] is not None]
+        equal = [r["gain_equal_rate"] for r in group if "gain_equal_rate" in r]
         table.append(
             {
                 "refine": n,
@@ -86,6 +107,8 @@ def summarize(rows: list[dict]) -> list[dict]:
                 "bytes_change": mean["bpp"] / float(np.mean([r["bpp"] for r in base])) - 1.0,
                 "improved": sum(r["psnr"] > b["psnr"] for r, b in zip(group, base, strict=True)),
                 "lr_drift_psnr": float(np.mean(drift)) if drift else None,
+                "gain_equal_rate": float(np.mean(equal)) if equal else None,
+                "extrapolated": sum(bool(r.get("equal_rate_extrapolated")) for r in group),
                 "images": len(group),
             }
         )
@@ -96,14 +119,19 @@ def _markdown(table: list[dict], title: str) -> str:
     lines = [
         f"# {title}",
         "",
-        "| refine steps | bpp | RGB PSNR | gain | Y-PSNR | bytes | improved | LR drift (to unrefined LR) | encode s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| steps | bpp | RGB PSNR | gain | gain at equal rate | Y-PSNR | bytes | improved | LR drift | encode s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for t in table:
         drift = f"{t['lr_drift_psnr']:.2f} dB" if t["lr_drift_psnr"] is not None else ""
+        equal = ""
+        if t["gain_equal_rate"] is not None:
+            equal = f"{t['gain_equal_rate']:+.3f} dB" + (
+                f" ({t['extrapolated']} extrapolated)" if t["extrapolated"] else ""
+            )
         lines.append(
-            f"| {t['refine']} | {t['bpp']:.4f} | {t['psnr']:.3f} | {t['gain_db']:+.3f} dB | {t['psnr_y']:.3f} "
-            f"| {t['bytes_change']:+.1%} "
+            f"| {t['refine']} | {t['bpp']:.4f} | {t['psnr']:.3f} | {t['gain_db']:+.3f} dB | {equal} "
+            f"| {t['psnr_y']:.3f} | {t['bytes_change']:+.1%} "
             f"| {t['improved']}/{t['images']} | {drift} | {t['seconds']:.1f} |"
         )
     return "\n".join(lines) + "\n"
@@ -116,6 +144,7 @@ def main() -> None:
     parser.add_argument("--lr-format", default="png", choices=("png", "jpeg", "webp"))
     parser.add_argument("--quality", type=int, help="LR quality for JPEG / WebP")
     parser.add_argument("--steps", default="20", help="Comma-separated refinement step counts")
+    parser.add_argument("--curve", help="Comma-separated more LR qualities (unrefined) for the gain at equal rate")
     parser.add_argument("--limit", type=int, help="Only the first N images")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, required=True)
@@ -124,12 +153,13 @@ def main() -> None:
     paths = [p for name in args.dataset for p in list_images(DATA / name)] if args.dataset else holdout_paths()
     paths = paths[: args.limit] if args.limit else paths
     steps = [int(s) for s in args.steps.split(",")]
+    curve = [int(q) for q in args.curve.split(",")] if args.curve else None
     encoder, decoder = Encoder(device="cpu"), Decoder(device="cpu")
     rows = []
     with progress(len(paths), "images", every=30.0) as update:
         for path in paths:
             image = Image.open(io.BytesIO(path.read_bytes()))
-            for row in measure(encoder, decoder, image, steps, args.scale, args.lr_format, args.quality):
+            for row in measure(encoder, decoder, image, steps, args.scale, args.lr_format, args.quality, curve):
                 rows.append({"image": path.name, "scale": args.scale, "lr_format": args.lr_format, **row})
             update(1)
     args.out.mkdir(parents=True, exist_ok=True)

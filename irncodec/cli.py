@@ -200,8 +200,9 @@ def _run_batch(
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
-    help="Gradient steps on the LR so the decoder's result lands closer to the input (slow: on one CPU core 20"
-    " steps take about a minute per 0.15 megapixels; the file is kept only if it improves).",
+    help="Gradient steps on the LR so the decoder's result lands closer to the input; the file is kept only if it"
+    " does. Slow: each step costs about three inverse passes (x2, PNG LR, 481x321 photos: 10 steps +0.64 dB in"
+    " about 45 s, 20 steps +0.75 dB, on one CPU core).",
 )
 @DEVICE
 @TILE

@@ -40,7 +40,7 @@ __all__ = ["DEFAULT_TILE", "PRECISIONS", "Analysis", "Decoder", "Encoder", "deco
 
 DEFAULT_TILE = 256  # LR pixels per tile side; bounds memory on large images
 DEFAULT_OVERLAP = 16  # LR pixels of context around each tile
-REFINE_WINDOW = 512  # HR pixels per side of a refinement window (bounds the memory of its backward pass)
+REFINE_WINDOW = 512  # HR pixels per side of a refinement window's core (+ 32 LR pixels of context each side)
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
@@ -144,6 +144,11 @@ def _highest_fit(fits: Callable[[int], bool], lo: int, hi: int) -> int:
         if q <= top and fits(q):
             lo = max(lo, q)
     return lo
+
+
+def _decodes_grey(prepared: imageio.PreparedImage) -> bool:
+    """Whether the decoder returns this input as grey (the channel mean of the network's RGB)."""
+    return imageio.OUTPUT_MODE[prepared.mode] in ("L", "LA", "I;16")
 
 
 def _check_format(lr_format: str, quality: int | None) -> None:
@@ -261,9 +266,10 @@ class Encoder:
     ) -> Analysis:
         """``analysis`` with its LR refined by ``steps`` gradient steps (:func:`irncodec.refine.refine_lr`) for
         the channel the file will use: 8-bit rounding for PNG, the real JPEG (in the model's chroma sampling) or
-        WebP at ``quality`` otherwise, with the JPEG rate estimate as a penalty so the LR does not grow.
-        ``z_seed`` and ``z_temperature`` must be the ones the file will carry. Costs about ``steps`` times a
-        forward plus backward inverse pass; ``progress(done, total)`` counts the steps."""
+        WebP at ``quality`` otherwise, with the JPEG rate estimate as a penalty (a trade of bytes for quality:
+        the LR usually shrinks a little). ``z_seed`` and ``z_temperature`` must be the ones the file will carry.
+        Images above :data:`REFINE_WINDOW` HR pixels a side are refined in windows, each ``steps`` times a forward
+        plus backward inverse pass of its window; ``progress(done, total)`` counts window-steps."""
         _check_format(lr_format, quality)
         spec, quality = analysis.spec, _lr_quality(lr_format, quality)
         chroma = spec.lr_chroma if lr_format == "jpeg" else "420"
@@ -272,7 +278,7 @@ class Encoder:
         y = _to_tensor(analysis.lr, self.device)
         temperature = spec.temperature if z_temperature is None else z_temperature
         z = sample_z((1, net.latent_channels, *y.shape[-2:]), z_seed, temperature)
-        tile = REFINE_WINDOW // spec.scale
+        tile = max(REFINE_WINDOW // spec.scale, 16)
         with _exact_math(self.device):
             y = refine_lr(
                 net,
@@ -283,6 +289,8 @@ class Encoder:
                 steps,
                 rate=lr_rate(lr_format, quality, chroma),
                 tile=tile - tile % 16,
+                size=analysis.image.rgb.shape[:2],
+                grey=_decodes_grey(analysis.image),
                 progress=progress,
             )
         return dataclasses.replace(analysis, lr=_to_uint8(y))
@@ -335,7 +343,7 @@ class Encoder:
         grey level for grey inputs) wins. A pinned ``model`` is searched over all qualities. A PNG LR has no
         quality to lower: each scale's file fits or not. :class:`BudgetError` when nothing fits. ``refine``
         steps (:meth:`refine`) then go to the winner only; its refined file is kept if it still fits and
-        decodes closer to the input.
+        decodes closer to the input (bytes the refinement frees are not spent on a higher quality).
         """
         _check_format(lr_format, None)
         pinned = find_model(model) if model else None
@@ -405,8 +413,7 @@ class Encoder:
         f = unpack(data, Limits(max_pixels=max(h * w, Limits.max_pixels)))
         lr = imageio.read_plane(f.lr, f.header.lr_format, f.header.lr_size, "RGB", "LR image")
         (rgb,) = _invert(self._cache.get(spec), [f], [lr], self.device, self.tile, torch.float32)
-        grey = imageio.OUTPUT_MODE[prepared.mode] in ("L", "LA", "I;16")
-        return _mse(rgb, prepared.rgb, grey)
+        return _mse(rgb, prepared.rgb, _decodes_grey(prepared))
 
     def encode(
         self,
@@ -525,10 +532,11 @@ def encode(
     model: str | None = None,
     z_seed: int = 0,
     device: str = "auto",
+    refine: int = 0,
 ) -> bytes:
     """One-shot encode of a Pillow image to ``.irn`` bytes (loads the model each call; see :class:`Encoder`)."""
     return Encoder(device=device).encode(
-        image, scale=scale, lr_format=lr_format, quality=quality, model=model, z_seed=z_seed
+        image, scale=scale, lr_format=lr_format, quality=quality, model=model, z_seed=z_seed, refine=refine
     )
 
 

@@ -4,8 +4,8 @@ IRN (Xiao et al., ECCV 2020) decodes ``x_hat = f^-1(y, z)``. The forward pass ma
 but the receiver gets ``y`` rounded to 8 bits (PNG) or through JPEG / WebP, and draws its own ``z`` (zeros at
 temperature 0), so ``x_hat`` misses ``x`` by what those steps lose. The encoder holds ``x`` and the network, so it
 can search the LR directly: a few Adam steps on the LR pixels that minimise ``|f^-1(channel(y), z) - x|^2`` through
-the same channel the receiver will see (:func:`lr_channel`: straight-through 8-bit rounding, or the real JPEG /
-WebP pixels with the gradient of the JPEG simulation). This is the idea of content-adaptive, encoder-side
+the same channel the receiver will see (:func:`lr_channel`: 8-bit rounding, or the real JPEG / WebP pixels, with
+the gradient of the identity or of the JPEG simulation). This is the idea of content-adaptive, encoder-side
 optimisation used by learned image codecs (e.g. latent refinement in Campos et al., "Content Adaptive
 Optimization for Neural Image Compression", CVPR-W 2019), applied to the LR, which here is the bitstream.
 
@@ -18,34 +18,50 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 import torch
 from torch import Tensor
 
-from irncodec.rescale import quantize, quantize_ste
+from irncodec.rescale import quantize
 
-__all__ = ["RATE_WEIGHT", "STEP_SIZE", "lr_channel", "lr_rate", "refine_lr"]
+__all__ = ["RATE_WEIGHT", "STEP_SIZE", "LRChannel", "lr_channel", "lr_rate", "refine_lr"]
 
 STEP_SIZE = 2e-3  # Adam's peak step on LR pixels in [0, 1] (about half an 8-bit level)
 RATE_WEIGHT = 1e-3  # weight of the JPEG bits-per-LR-pixel estimate next to the HR mean squared error (lossy LRs)
+# (the estimate is about 1-3 bits per LR pixel, the MSE about 1e-3 at 30 dB: a real trade of bytes for quality)
 _ALIGN = 16  # tile corners on the JPEG MCU grid (16 x 16 for 4:2:0), so a tile's blocks are the file's blocks
 
 
-def lr_channel(lr_format: str, quality: int | None, chroma: str = "420") -> Callable[[Tensor], Tensor]:
-    """What the receiver's LR is, as a function of the encoder's float LR, with a gradient.
+@dataclass(frozen=True)
+class LRChannel:
+    """What the receiver's LR is, as a function of the encoder's float LR.
 
-    PNG: rounding to 8 bits (straight-through). JPEG / WebP: the real codec's decoded pixels in the forward pass,
-    the differentiable JPEG simulation's gradient in the backward pass (:func:`irncodec.train.jpeg.jpeg_channel`;
-    for WebP the JPEG gradient is a stand-in).
+    ``real`` maps a whole 1 x 3 x h x w LR in [0, 1] to the receiver's pixels (no gradient needed): 8-bit rounding,
+    or the codec's encode + decode, which for WebP (segment quantisers, prediction, loop filter) depends on the
+    whole frame. ``simulate`` is a differentiable stand-in applied to a window, whose gradient the refinement
+    follows (``None``: the identity, a straight-through estimate).
+    """
+
+    real: Callable[[Tensor], Tensor]
+    simulate: Callable[[Tensor], Tensor] | None = None
+
+
+def lr_channel(lr_format: str, quality: int | None, chroma: str = "420") -> LRChannel:
+    """The receiver's channel for an LR stored as ``lr_format`` at ``quality`` (``chroma`` sampling for JPEG).
+
+    PNG: rounding to 8 bits. JPEG / WebP: the real codec's decoded pixels, with the gradient of the differentiable
+    JPEG simulation (:func:`irncodec.train.jpeg.jpeg_simulate`; for WebP the JPEG gradient is a stand-in).
     """
     if lr_format == "png":
-        return quantize_ste
-    from irncodec.train.jpeg import jpeg_channel
-
+        return LRChannel(quantize)
     if quality is None:
         raise ValueError(f"a {lr_format} LR needs a quality")
-    return partial(jpeg_channel, quality=quality, fmt=lr_format, chroma=chroma)
+    from irncodec.train.jpeg import jpeg_real, jpeg_simulate
+
+    simulate = partial(jpeg_simulate, quality=quality, chroma=chroma if lr_format == "jpeg" else "420")
+    return LRChannel(partial(jpeg_real, quality=quality, fmt=lr_format, chroma=chroma), simulate)
 
 
 def lr_rate(lr_format: str, quality: int | None, chroma: str = "420") -> Callable[[Tensor], Tensor] | None:
@@ -53,14 +69,19 @@ def lr_rate(lr_format: str, quality: int | None, chroma: str = "420") -> Callabl
     ``None`` for PNG, whose size the refinement leaves alone."""
     if lr_format == "png":
         return None
+    if quality is None:
+        raise ValueError(f"a {lr_format} LR needs a quality")
     from irncodec.train.jpeg import jpeg_rate
 
-    return partial(jpeg_rate, quality=quality, chroma=chroma)
+    return partial(jpeg_rate, quality=quality, chroma=chroma if lr_format == "jpeg" else "420")
 
 
-def _windows(h: int, w: int, tile: int, overlap: int) -> list[tuple[tuple[int, int, int, int], tuple[int, ...]]]:
-    """(core, window) boxes as (top, bottom, left, right) on the LR grid: cores of ``tile`` pixels cover the
-    image, each window adds ``overlap`` pixels of context on every side (clipped to the image)."""
+Box = tuple[int, int, int, int]  # top, bottom, left, right
+
+
+def _windows(h: int, w: int, tile: int, overlap: int) -> list[tuple[Box, Box]]:
+    """(core, window) boxes on the LR grid: cores of ``tile`` pixels cover the image once, each window adds
+    ``overlap`` pixels of context on every side (clipped to the image)."""
     if tile <= 0:
         return [((0, h, 0, w), (0, h, 0, w))]
     boxes = []
@@ -82,47 +103,70 @@ def refine_lr(
     x: Tensor,
     y: Tensor,
     z: Tensor,
-    channel: Callable[[Tensor], Tensor],
+    channel: LRChannel,
     steps: int,
     step_size: float = STEP_SIZE,
     rate: Callable[[Tensor], Tensor] | None = None,
     rate_weight: float = RATE_WEIGHT,
     tile: int = 256,
     overlap: int = 32,
+    size: tuple[int, int] | None = None,
+    grey: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Tensor:
-    """The LR ``y`` (1 x 3 x h x w in [0, 1]) after ``steps`` Adam steps per tile on
-    ``mse(net.upscale(channel(y), z), x) + rate_weight * rate(y)``, rounded to 8 bits.
+    """The LR ``y`` (1 x 3 x h x w in [0, 1], on the 8-bit grid) after ``steps`` Adam steps per window on
+    ``mse(net.upscale(channel(y), z), x) + rate_weight * rate(y)``, on the 8-bit grid.
 
-    ``x`` is the HR (1 x 3 x sh x sw, ``s`` the network's scale), ``z`` the latent the receiver will draw. The
-    step size follows a cosine from ``step_size`` to zero. The image is refined in windows of ``tile`` LR pixels
-    plus ``overlap`` of context (multiples of 16 keep JPEG's blocks aligned), one after another, each window
-    seeing its refined neighbours; only a window's core is kept, and of its steps the one whose loss was lowest
-    (the step-0 LR included, so a window never gets worse by its own measure). ``progress(done, total)`` counts
-    window-steps. Only the LR gets a gradient (the network's weights and their ``.grad`` are left alone); the
-    caller's tensors are not changed.
+    ``x`` is the HR (1 x 3 x sh x sw for the network's scale ``s``), ``z`` the latent the receiver will draw,
+    ``size`` the HR rows and columns that count (the image without its padding; default all) and ``grey`` makes
+    the error that of the channel means, as grey outputs are decoded. The step size follows a cosine from
+    ``step_size`` towards zero. The LR is refined one window after another: each optimises its core of ``tile``
+    LR pixels (a multiple of 16, so JPEG's blocks stay aligned) with ``overlap`` pixels of context held at their
+    current values (neighbours already refined included), its error taken over the whole window's HR, and keeps
+    the step (the starting LR included) whose loss was lowest, so no window ends worse than it started by that
+    measure. The channel's real pixels come from the whole LR, so codecs whose pixels depend on the whole frame
+    are followed exactly. ``progress(done, total)`` counts window-steps. Only the LR gets a gradient (the
+    network's weights and their ``.grad`` are left alone); the caller's tensors are not changed.
     """
+    s = int(net.scale)
+    if x.shape[-2:] != (s * y.shape[-2], s * y.shape[-1]):
+        raise ValueError(f"HR {tuple(x.shape[-2:])} is not {s} x the LR {tuple(y.shape[-2:])}")
     if tile > 0 and (tile % _ALIGN or overlap % _ALIGN):
         raise ValueError(f"tile and overlap must be multiples of {_ALIGN}, got {tile} and {overlap}")
-    s = x.shape[-1] // y.shape[-1]
+    rows, cols = size if size is not None else x.shape[-2:]
     out = y.detach().clone()
     boxes = _windows(y.shape[-2], y.shape[-1], tile, overlap)
     total, done = len(boxes) * steps, 0
     with torch.enable_grad():
         for (c0, c1, d0, d1), (t0, t1, l0, l1) in boxes:
+            core = (slice(None), slice(None), slice(c0 - t0, c1 - t0), slice(d0 - l0, d1 - l0))
             target = x[:, :, t0 * s : t1 * s, l0 * s : l1 * s]
+            mask = torch.zeros_like(target[:, :1])
+            mask[:, :, : max(rows - t0 * s, 0), : max(cols - l0 * s, 0)] = 1.0
+            if grey:
+                target = target.mean(1, keepdim=True)
             zw = z[:, :, t0:t1, l0:l1].to(device=y.device, dtype=y.dtype)
-            param = out[:, :, t0:t1, l0:l1].clone().requires_grad_(True)
+            context = out[:, :, t0:t1, l0:l1]
+            param = context[core].clone().requires_grad_(True)
             opt = torch.optim.Adam([param], lr=step_size)
             best, best_y = math.inf, param.detach().clone()
             for step in range(steps + 1):
-                lr_in = param.clamp(0.0, 1.0)
-                joint = torch.cat((channel(lr_in), zw), dim=1).contiguous(memory_format=torch.channels_last)
-                loss = torch.mean((net(joint, rev=True).clamp(0.0, 1.0) - target) ** 2)
+                window = context.clone()
+                window[core] = param.clamp(0.0, 1.0)
+                canvas = out.clone()
+                canvas[:, :, t0:t1, l0:l1] = window.detach()
+                received = channel.real(canvas)[:, :, t0:t1, l0:l1]
+                sim = window if channel.simulate is None else channel.simulate(window)
+                joint = torch.cat((sim + (received - sim).detach(), zw), dim=1)
+                x_hat = net(joint.contiguous(memory_format=torch.channels_last), rev=True).clamp(0.0, 1.0)
+                if grey:
+                    x_hat = x_hat.mean(1, keepdim=True)
+                loss = torch.sum(mask * (x_hat - target) ** 2) / (mask.sum() * x_hat.shape[1])
                 if rate is not None and rate_weight:
-                    loss = loss + rate_weight * rate(lr_in)
-                if loss.item() < best:
-                    best, best_y = loss.item(), param.detach().clone()
+                    loss = loss + rate_weight * rate(window)
+                value = loss.item()
+                if value < best:
+                    best, best_y = value, param.detach().clone()
                 if step == steps:
                     break
                 for group in opt.param_groups:
@@ -132,5 +176,5 @@ def refine_lr(
                 done += 1
                 if progress is not None:
                     progress(done, total)
-            out[:, :, c0:c1, d0:d1] = quantize(best_y)[:, :, c0 - t0 : c1 - t0, d0 - l0 : d1 - l0]
+            out[:, :, c0:c1, d0:d1] = quantize(best_y)
     return out
