@@ -22,7 +22,7 @@ from irncodec.metrics import psnr
 SET5 = Path(__file__).resolve().parents[2] / "shared" / "data" / "test" / "Set5"
 # model id -> (Set5 image, RGB PSNR floor in dB, LR format, LR quality); z at the model's temperature, seed 0
 FLOORS = {
-    "irn-x2": ("head.png", 33.2, "png", None),  # measured 33.48 (@8840ea6e, @2f215f57; older 33.40-33.45)
+    "irn-x2": ("head.png", 33.2, "png", None),  # measured 33.50 (@f33248a5; @8840ea6e, @2f215f57 33.48)
     "irn-x2-small": ("head.png", 33.15, "png", None),  # measured 33.35
     "irn-x2-jpeg": ("head.png", 29.6, "jpeg", 75),  # measured 29.84 (@c1564522; @a79133a1 29.79; irn-x2: 29.36)
     # measured 30.60 in 7505 bytes (irn-x2-jpeg: 30.58 in 7974; irn-x2: 30.15 in 6696)
