@@ -7,8 +7,9 @@ per second.
 
 Each image is encoded with :meth:`irncodec.Encoder.encode` at ``refine=0`` and at each ``refine=N``, decoded
 with :class:`irncodec.Decoder`, and compared with the input: file bpp, RGB PSNR, encoding seconds, and how far
-the refined LR moved from the forward pass's (PSNR between the two LRs); with ``--curve`` also the gain at equal
-rate against the unrefined RD curve. Without ``--dataset`` it measures the
+the refined LR moved from the forward pass's (PSNR between the two decoded LRs) and how close each LR stays to
+the bicubic downscaling IRN's LR is guided towards (a measure of the LR as a preview); with ``--curve`` also the
+gain at equal rate against the unrefined RD curve. Without ``--dataset`` it measures the
 photos the training loop holds out (never a test set), where decisions are made. Writes ``refine.json`` (one
 row per image and setting) and ``refine.md`` (the means).
 """
@@ -31,6 +32,7 @@ from benchmarks.rd import DATA
 from irncodec.cli import progress
 from irncodec.codec import Decoder, Encoder
 from irncodec.metrics import psnr, y_psnr
+from irncodec.rescale import bicubic_down, pad_to_multiple
 from irncodec.train.data import list_images
 
 __all__ = ["measure", "summarize"]
@@ -56,6 +58,7 @@ def measure(
     equal rate: its PSNR minus the curve's at its bpp (linear in log bpp between the nearest two points, the end
     segment extended beyond them; ``equal_rate_extrapolated`` says so)."""
     source = _rgb(image)
+    guide = bicubic_down(pad_to_multiple(source[None], scale), scale)[0].clamp(0, 1)  # the LR IRN is guided towards
     points = []
     for q in curve or []:
         data = encoder.encode(image, scale=scale, lr_format=lr_format, quality=q)
@@ -77,6 +80,7 @@ def measure(
                 "psnr_y": y_psnr(decoded[None], source[None], scale),
                 "seconds": seconds,
                 "lr_drift_psnr": psnr(lr, base_lr) if n else None,
+                "lr_psnr_bicubic": psnr(lr, guide),
             }
         )
     if points:
@@ -97,7 +101,11 @@ def summarize(rows: list[dict]) -> list[dict]:
         group = [r for r in rows if r["refine"] == n]
         base = [r for r in rows if r["refine"] == 0]
         mean = {k: float(np.mean([r[k] for r in group])) for k in ("bpp", "psnr", "psnr_y", "seconds")}
-        drift = [r["lr_drift_psnr"] for r in group if r["lr_drift_psnr"] is not None]
+        guide = [r["lr_psnr_bicubic"] for r in group if "lr_psnr_bicubic" in r]  # rows of older runs lack it
+        # an unrefined file kept (the refinement did not help) has an infinite drift: left out of the mean
+        drift = [
+            r["lr_drift_psnr"] for r in group if r["lr_drift_psnr"] is not None and math.isfinite(r["lr_drift_psnr"])
+        ]
         equal = [r["gain_equal_rate"] for r in group if "gain_equal_rate" in r]
         table.append(
             {
@@ -108,6 +116,7 @@ def summarize(rows: list[dict]) -> list[dict]:
                 "improved": sum(r["psnr"] > b["psnr"] for r, b in zip(group, base, strict=True)),
                 "lr_drift_psnr": float(np.mean(drift)) if drift else None,
                 "gain_equal_rate": float(np.mean(equal)) if equal else None,
+                "lr_psnr_bicubic": float(np.mean(guide)) if guide else None,
                 "extrapolated": sum(bool(r.get("equal_rate_extrapolated")) for r in group),
                 "images": len(group),
             }
@@ -119,11 +128,12 @@ def _markdown(table: list[dict], title: str) -> str:
     lines = [
         f"# {title}",
         "",
-        "| steps | bpp | RGB PSNR | gain | gain at equal rate | Y-PSNR | bytes | improved | LR drift | encode s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| steps | bpp | RGB PSNR | gain | equal rate | Y-PSNR | bytes | better | LR drift | LR vs bicubic | enc s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for t in table:
         drift = f"{t['lr_drift_psnr']:.2f} dB" if t["lr_drift_psnr"] is not None else ""
+        guide = f"{t['lr_psnr_bicubic']:.2f} dB" if t["lr_psnr_bicubic"] is not None else ""
         equal = ""
         if t["gain_equal_rate"] is not None:
             equal = f"{t['gain_equal_rate']:+.3f} dB" + (
@@ -132,7 +142,7 @@ def _markdown(table: list[dict], title: str) -> str:
         lines.append(
             f"| {t['refine']} | {t['bpp']:.4f} | {t['psnr']:.3f} | {t['gain_db']:+.3f} dB | {equal} "
             f"| {t['psnr_y']:.3f} | {t['bytes_change']:+.1%} "
-            f"| {t['improved']}/{t['images']} | {drift} | {t['seconds']:.1f} |"
+            f"| {t['improved']}/{t['images']} | {drift} | {guide} | {t['seconds']:.1f} |"
         )
     return "\n".join(lines) + "\n"
 
