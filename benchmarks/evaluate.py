@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from benchmarks.methods import to_tensor
 from irncodec import registry
 from irncodec.codec import Decoder, Encoder
 from irncodec.metrics import psnr, rgb_to_y, ssim, y_psnr
@@ -30,10 +31,6 @@ from irncodec.rescale import bicubic_down, quantize, sample_z, upscale
 from irncodec.train.data import list_images, load_rgb
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "test"
-
-
-def _tensor(rgb: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float() / 255.0
 
 
 def _scores(x_hat: torch.Tensor, x: torch.Tensor, scale: int) -> dict[str, float]:
@@ -69,7 +66,7 @@ def evaluate(
     for path in list_images(dataset):
         rgb = load_rgb(path)
         rgb = rgb[: rgb.shape[0] - rgb.shape[0] % scale, : rgb.shape[1] - rgb.shape[1] % scale]
-        x = _tensor(rgb)
+        x = to_tensor(rgb)
         row: dict = {"image": path.name}
         per_seed = []
         for seed in seeds:
@@ -88,7 +85,7 @@ def evaluate(
             t2 = time.perf_counter()
             per_seed.append(
                 {
-                    **_scores(_tensor(out), x, scale),
+                    **_scores(to_tensor(out), x, scale),
                     "bpp": len(data) * 8 / (x.shape[-1] * x.shape[-2]),
                     "encoding_time": t1 - t0,
                     "decoding_time": t2 - t1,

@@ -24,7 +24,7 @@ from irncodec.imageio import encode_plane
 from irncodec.registry import ModelSpec, default_model, find_model, load_model
 from irncodec.rescale import bicubic_down, pad_to_multiple
 
-__all__ = ["BicubicLR", "ForwardCache", "FullResolution", "Irncodec", "Method", "Point"]
+__all__ = ["BicubicLR", "ForwardCache", "FullResolution", "Irncodec", "Method", "Point", "to_tensor"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ def _decode_plane(data: bytes) -> np.ndarray:
         return np.asarray(im.convert("RGB"))
 
 
-def _to_tensor(rgb: np.ndarray) -> torch.Tensor:
+def to_tensor(rgb: np.ndarray) -> torch.Tensor:
+    """H x W x 3 uint8 (or anything ``np.array`` takes, a Pillow RGB image included) to 1 x 3 x H x W in [0, 1]."""
     return torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float() / 255.0
 
 
@@ -167,7 +168,7 @@ class BicubicLR(Method):
     def sweep(self, rgb: np.ndarray, qualities: Sequence[int]) -> list[Point]:
         h, w = rgb.shape[:2]
         t0 = time.perf_counter()
-        x = pad_to_multiple(_to_tensor(rgb), self.scale)
+        x = pad_to_multiple(to_tensor(rgb), self.scale)
         lr = Image.fromarray(_to_uint8(bicubic_down(x, self.scale)))
         t_down = time.perf_counter() - t0
         points = []
@@ -175,7 +176,7 @@ class BicubicLR(Method):
             t0 = time.perf_counter()
             data = encode_plane(lr, self.lr_format, q, self.chroma)
             t1 = time.perf_counter()
-            y = _to_tensor(_decode_plane(data))
+            y = to_tensor(_decode_plane(data))
             with torch.inference_mode():
                 up = (
                     self.sr(y.contiguous(memory_format=torch.channels_last))

@@ -29,7 +29,7 @@ import torch
 from PIL import Image
 
 from benchmarks.bd import bd_psnr, bd_rate
-from benchmarks.methods import BicubicLR, ForwardCache, FullResolution, Irncodec, Method
+from benchmarks.methods import BicubicLR, ForwardCache, FullResolution, Irncodec, Method, to_tensor
 from bitstream import LR_FORMATS
 from irncodec import registry
 from irncodec.cli import progress
@@ -130,12 +130,12 @@ def measure_image(setup: Setup, dataset: str, path: Path, scale: int | None = No
     point on one image: one row per (method, quality, scale)."""
     methods = [(s, m) for s, m in _WORKER["methods"] if s == scale]
     rgb = load_rgb(path)
-    x = _tensor(rgb)
+    x = to_tensor(rgb)
     rows = []
     for s, method in methods:
         qualities = setup.full_qualities if s is None else setup.qualities
         for p in method.sweep(rgb, qualities):
-            x_hat = _tensor(p.x_hat)
+            x_hat = to_tensor(p.x_hat)
             base = {
                 "dataset": dataset,
                 "image": path.name,
@@ -172,10 +172,6 @@ def _schedule(setup: Setup, images: dict[str, list[Path]]) -> list[tuple[Setup, 
                 tasks.append(((pixels, 0.1), (setup, dataset, path, None)))
     tasks.sort(key=lambda t: -t[0][0] * t[0][1])
     return [t for _, t in tasks]
-
-
-def _tensor(rgb: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float() / 255.0
 
 
 def _curve(rows: list[dict]) -> dict[str, list]:

@@ -28,6 +28,7 @@ import torch
 from PIL import Image
 
 from benchmarks.holdout_rd import holdout_paths
+from benchmarks.methods import to_tensor
 from benchmarks.rd import DATA
 from irncodec.cli import progress
 from irncodec.codec import Decoder, Encoder
@@ -39,7 +40,7 @@ __all__ = ["measure", "summarize"]
 
 
 def _rgb(image: Image.Image) -> torch.Tensor:
-    return torch.from_numpy(np.array(image.convert("RGB"))).permute(2, 0, 1).float() / 255.0
+    return to_tensor(image.convert("RGB"))[0]
 
 
 def measure(

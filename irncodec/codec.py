@@ -278,7 +278,7 @@ class Encoder:
         y = _to_tensor(analysis.lr, self.device)
         temperature = spec.temperature if z_temperature is None else z_temperature
         z = sample_z((1, net.latent_channels, *y.shape[-2:]), z_seed, temperature)
-        tile = max(REFINE_WINDOW // spec.scale, 16)
+        tile = max(REFINE_WINDOW // spec.scale // 16 * 16, 16)  # on the JPEG MCU grid
         with _exact_math(self.device):
             y = refine_lr(
                 net,
@@ -288,7 +288,7 @@ class Encoder:
                 lr_channel(lr_format, quality, chroma),
                 steps,
                 rate=lr_rate(lr_format, quality, chroma),
-                tile=tile - tile % 16,
+                tile=tile,
                 size=analysis.image.rgb.shape[:2],
                 grey=_decodes_grey(analysis.image),
                 progress=progress,

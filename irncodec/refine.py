@@ -38,30 +38,39 @@ _ALIGN = 16  # tile corners on the JPEG MCU grid (16 x 16 for 4:2:0), so a tile'
 class LRChannel:
     """What the receiver's LR is, as a function of the encoder's float LR.
 
-    ``real`` maps a whole 1 x 3 x h x w LR in [0, 1] to the receiver's pixels (no gradient needed): 8-bit rounding,
-    or the codec's encode + decode, which for WebP (segment quantisers, prediction, loop filter) depends on the
-    whole frame. ``simulate`` is a differentiable stand-in applied to a window, whose gradient the refinement
-    follows (``None``: the identity, a straight-through estimate).
+    ``real`` maps a 1 x 3 x h x w LR in [0, 1] to the receiver's pixels (no gradient needed): 8-bit rounding, or
+    the codec's encode + decode. ``whole_frame`` says that ``real`` must see the whole LR, not a window of it
+    (codecs whose pixels depend on the frame: WebP's segment quantisers, prediction and loop filter). ``simulate``
+    is a differentiable stand-in applied to a window, whose gradient the refinement follows (``None``: the
+    identity, a straight-through estimate).
     """
 
     real: Callable[[Tensor], Tensor]
     simulate: Callable[[Tensor], Tensor] | None = None
+    whole_frame: bool = False
+
+
+def _lossy(lr_format: str, quality: int | None, chroma: str) -> tuple[int, str]:
+    """A lossy LR's quality (required) and chroma sampling (WebP is always 4:2:0)."""
+    if quality is None:
+        raise ValueError(f"a {lr_format} LR needs a quality")
+    return quality, chroma if lr_format == "jpeg" else "420"
 
 
 def lr_channel(lr_format: str, quality: int | None, chroma: str = "420") -> LRChannel:
     """The receiver's channel for an LR stored as ``lr_format`` at ``quality`` (``chroma`` sampling for JPEG).
 
-    PNG: rounding to 8 bits. JPEG / WebP: the real codec's decoded pixels, with the gradient of the differentiable
-    JPEG simulation (:func:`irncodec.train.jpeg.jpeg_simulate`; for WebP the JPEG gradient is a stand-in).
+    PNG: rounding to 8 bits. JPEG / WebP: the real codec's decoded pixels of the whole LR, with the gradient of the
+    differentiable JPEG simulation (:func:`irncodec.train.jpeg.jpeg_simulate`; for WebP the JPEG gradient is a
+    stand-in).
     """
     if lr_format == "png":
         return LRChannel(quantize)
-    if quality is None:
-        raise ValueError(f"a {lr_format} LR needs a quality")
     from irncodec.train.jpeg import jpeg_real, jpeg_simulate
 
-    simulate = partial(jpeg_simulate, quality=quality, chroma=chroma if lr_format == "jpeg" else "420")
-    return LRChannel(partial(jpeg_real, quality=quality, fmt=lr_format, chroma=chroma), simulate)
+    quality, sampling = _lossy(lr_format, quality, chroma)
+    real = partial(jpeg_real, quality=quality, fmt=lr_format, chroma=chroma)
+    return LRChannel(real, partial(jpeg_simulate, quality=quality, chroma=sampling), whole_frame=True)
 
 
 def lr_rate(lr_format: str, quality: int | None, chroma: str = "420") -> Callable[[Tensor], Tensor] | None:
@@ -69,11 +78,10 @@ def lr_rate(lr_format: str, quality: int | None, chroma: str = "420") -> Callabl
     ``None`` for PNG, whose size the refinement leaves alone."""
     if lr_format == "png":
         return None
-    if quality is None:
-        raise ValueError(f"a {lr_format} LR needs a quality")
     from irncodec.train.jpeg import jpeg_rate
 
-    return partial(jpeg_rate, quality=quality, chroma=chroma if lr_format == "jpeg" else "420")
+    quality, sampling = _lossy(lr_format, quality, chroma)
+    return partial(jpeg_rate, quality=quality, chroma=sampling)
 
 
 Box = tuple[int, int, int, int]  # top, bottom, left, right
@@ -124,8 +132,8 @@ def refine_lr(
     LR pixels (a multiple of 16, so JPEG's blocks stay aligned) with ``overlap`` pixels of context held at their
     current values (neighbours already refined included), its error taken over the whole window's HR, and keeps
     the step (the starting LR included) whose loss was lowest, so no window ends worse than it started by that
-    measure. The channel's real pixels come from the whole LR, so codecs whose pixels depend on the whole frame
-    are followed exactly. ``progress(done, total)`` counts window-steps. Only the LR gets a gradient (the
+    measure. A ``whole_frame`` channel's real pixels come from the whole LR, so codecs whose pixels depend on the
+    frame are followed exactly. ``progress(done, total)`` counts window-steps. Only the LR gets a gradient (the
     network's weights and their ``.grad`` are left alone); the caller's tensors are not changed.
     """
     s = int(net.scale)
@@ -153,9 +161,12 @@ def refine_lr(
             for step in range(steps + 1):
                 window = context.clone()
                 window[core] = param.clamp(0.0, 1.0)
-                canvas = out.clone()
-                canvas[:, :, t0:t1, l0:l1] = window.detach()
-                received = channel.real(canvas)[:, :, t0:t1, l0:l1]
+                if channel.whole_frame:
+                    canvas = out.clone()
+                    canvas[:, :, t0:t1, l0:l1] = window.detach()
+                    received = channel.real(canvas)[:, :, t0:t1, l0:l1]
+                else:  # a pointwise channel (8-bit rounding) needs only the window
+                    received = channel.real(window.detach())
                 sim = window if channel.simulate is None else channel.simulate(window)
                 joint = torch.cat((sim + (received - sim).detach(), zw), dim=1)
                 x_hat = net(joint.contiguous(memory_format=torch.channels_last), rev=True).clamp(0.0, 1.0)
