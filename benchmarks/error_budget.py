@@ -11,6 +11,9 @@ inverse passes splits the error:
 - ``exact y, z = 0``: the cost of dropping ``z`` alone;
 - ``8-bit y, true z``: the cost of the 8-bit LR alone;
 - LR PSNR against the 8-bit bicubic LR, and the RMS of ``z``.
+
+The split assumes the forward pass is the inverse's exact inverse, so models with a learned LR correction
+(architecture ``irn-lc``, whose forward pass changes the LR but not ``z``) are refused.
 """
 
 from __future__ import annotations
@@ -70,7 +73,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    net = load_model(find_model(args.model))
+    spec = find_model(args.model)
+    if spec.arch == "irn-lc":
+        parser.error(f"{args.model} corrects its LR in the forward pass, so the forward is not the inverse's inverse")
+    net = load_model(spec)
     if args.weights is not None:
         net.load_state_dict(torch.load(args.weights, map_location="cpu", weights_only=True))
     images = [load_rgb(p) for p in list_images(args.data / args.dataset)]

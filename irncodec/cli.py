@@ -393,12 +393,20 @@ def models() -> None:
 @click.option("--blocks", type=int, help="Coupling blocks per x2 level (8 in the paper).")
 @click.option("--crm-features", type=int, help="Width of the LR restorer (recipe jpeg-crm).")
 @click.option("--crm-blocks", type=int, help="Residual blocks of the LR restorer (recipe jpeg-crm).")
+@click.option("--lc-features", type=int, help="Width of the LR corrector (recipe corrector; 48).")
+@click.option("--lc-blocks", type=int, help="Residual blocks of the LR corrector (recipe corrector; 4).")
 @click.option("--patch", type=int, help="HR patch size.")
 @click.option("--batch", type=int, help="Patches per step.")
 @click.option("--lr", type=float, help="Peak learning rate.")
 @click.option("--schedule", type=click.Choice(["cosine", "constant", "paper"]))
 @click.option("--z-temperature", type=float, help="Temperature of z fed to the inverse in training.")
 @click.option("--lambda-forw", type=float, help="Weight of the LR guidance loss (default scale**2, as the paper).")
+@click.option("--lambda-back", type=float, help="Weight of the HR reconstruction loss (1 in the paper).")
+@click.option(
+    "--back-loss",
+    type=click.Choice(["l1", "l2"]),
+    help="HR reconstruction loss: l1 (the paper's, the default) or l2 (the squared error PSNR measures).",
+)
 @click.option(
     "--lambda-z", type=float, help="Weight of the z^2 loss that pushes the discarded latent to zero (1 in the paper)."
 )

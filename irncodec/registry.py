@@ -78,11 +78,12 @@ def weights_name(model_id: str, sha256: str) -> str:
     return f"{model_id}-{sha256[:8]}.pt"
 
 
-def _irn(model_id: str, scale: int, sha256: str, blocks: int = 8, **fields: Any) -> ModelSpec:
+def _irn(model_id: str, scale: int, sha256: str, blocks: int = 8, arch: str = "irn", **fields: Any) -> ModelSpec:
     """A registry entry for an IRN of DenseBlock growth 16 (the shipped width) with ``blocks`` coupling blocks per
-    x2 level, whose weights are stored under :func:`weights_name`."""
+    x2 level (``arch`` "irn-lc": with the default LR corrector), whose weights are stored under
+    :func:`weights_name`."""
     kwargs = {"scale": scale, "blocks": blocks, "growth": 16}
-    return ModelSpec(model_id, "irn", kwargs, weights_name(model_id, sha256), sha256, **fields)
+    return ModelSpec(model_id, arch, kwargs, weights_name(model_id, sha256), sha256, **fields)
 
 
 MODELS: tuple[ModelSpec, ...] = (
@@ -463,10 +464,10 @@ def sha256_file(path: str | Path) -> str:
 
 def build_model(arch: str, kwargs: dict) -> nn.Module:
     """An untrained network of a registered architecture."""
-    from irncodec.models import IRN, CompressionAwareIRN
+    from irncodec.models import IRN, CompressionAwareIRN, CorrectedIRN
     from irncodec.models.sr import EDSR
 
-    architectures = {"irn": IRN, "irn-crm": CompressionAwareIRN, "edsr": EDSR}
+    architectures = {"irn": IRN, "irn-crm": CompressionAwareIRN, "irn-lc": CorrectedIRN, "edsr": EDSR}
     if arch not in architectures:
         raise UnknownModelError(f"unknown architecture {arch!r}; known: {', '.join(architectures)}")
     return architectures[arch](**kwargs)

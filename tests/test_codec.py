@@ -500,3 +500,34 @@ def test_package_refuses_an_unknown_chroma_sampling(tiny_models: dict, photo: Im
     analysis = enc.analyze(photo, lr_format="jpeg")
     with pytest.raises(InputImageError, match="chroma"):
         enc.package(analysis, "jpeg", 75, lr_chroma="422")
+
+
+def test_corrected_model_sends_its_corrected_lr_and_decodes_with_the_plain_inverse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, photo: Image.Image
+) -> None:
+    """An ``irn-lc`` model's files carry the corrector's LR; the decoder runs only the IRN inverse on it."""
+    from irncodec.models import CorrectedIRN
+    from irncodec.rescale import downscale, quantize, upscale
+    from tests.conftest import TINY, make_tiny_irn
+
+    plain = make_tiny_irn(2, seed=2)
+    corrected = CorrectedIRN(scale=2, corrector_features=4, corrector_blocks=1, **TINY)
+    corrected.load_state_dict(plain.state_dict(), strict=False)
+    torch.nn.init.normal_(corrected.corrector.tail.weight, std=0.05)
+    path = tmp_path / "tiny-lc.pt"
+    torch.save(corrected.state_dict(), path)
+    kwargs = {"scale": 2, "corrector_features": 4, "corrector_blocks": 1, **TINY}
+    spec = registry.ModelSpec("tiny-lc", "irn-lc", kwargs, str(path), registry.sha256_file(path))
+    monkeypatch.setattr(registry, "MODELS", (spec,))
+    data = Encoder(device="cpu", tile=8).encode(photo)  # tiles: the corrector runs per tile too
+    lr = np.array(Image.open(io.BytesIO(unpack(data).lr)).convert("RGB"))
+    x = pad_to_multiple(torch.from_numpy(np.array(photo)).permute(2, 0, 1)[None].float() / 255, 2)
+    with torch.no_grad():
+        own = (downscale(corrected.eval(), x)[0].permute(1, 2, 0).numpy() * 255).round()
+        irn = (downscale(plain, x)[0].permute(1, 2, 0).numpy() * 255).round()
+        y = torch.from_numpy(lr).permute(2, 0, 1)[None].float() / 255
+        expected = quantize(upscale(plain, y, torch.zeros(1, 9, *y.shape[-2:])))[0, :, :29, :37]
+    assert np.abs(lr.astype(float) - irn).max() >= 1  # the corrector moved the LR
+    assert np.abs(lr.astype(float) - own).mean() < 0.05  # as the untiled corrected forward pass (tile seams aside)
+    got = torch.from_numpy(np.asarray(decode(data))).permute(2, 0, 1).float() / 255
+    torch.testing.assert_close(got, expected, atol=1 / 255 + 1e-6, rtol=0)

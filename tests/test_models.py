@@ -6,7 +6,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from irncodec.models import IRN, AffineCoupling, CompressionAwareIRN, HaarDownsampling, InvertibleSequential
+from irncodec.models import (
+    IRN,
+    AffineCoupling,
+    CompressionAwareIRN,
+    CorrectedIRN,
+    HaarDownsampling,
+    InvertibleSequential,
+)
 from tests.conftest import make_tiny_irn
 
 
@@ -84,12 +91,17 @@ def test_sequential_reverses_op_order() -> None:
     assert (seq(out, rev=True) - x).abs().max() < 1e-12
 
 
+def _extends(plain: IRN, extended: IRN, prefix: str) -> None:
+    """Load ``plain``'s weights into ``extended``: they must fit, and only the tensors under ``prefix`` be new."""
+    missing, unexpected = extended.load_state_dict(plain.state_dict(), strict=False)
+    assert not unexpected and missing and all(k.startswith(prefix) for k in missing)
+
+
 def test_compression_aware_irn_starts_as_its_irn_and_its_restorer_acts_only_on_the_lr() -> None:
     torch.manual_seed(0)
     plain = IRN(scale=2, blocks=2, growth=8)
     aware = CompressionAwareIRN(scale=2, blocks=2, growth=8, restorer_features=8, restorer_blocks=2)
-    missing, unexpected = aware.load_state_dict(plain.state_dict(), strict=False)
-    assert not unexpected and missing and all(k.startswith("restorer.") for k in missing)
+    _extends(plain, aware, "restorer.")
     x = torch.rand(2, 3, 16, 20)
     yz = plain(x)
     assert torch.equal(aware(x), yz)
@@ -100,10 +112,41 @@ def test_compression_aware_irn_starts_as_its_irn_and_its_restorer_acts_only_on_t
     torch.testing.assert_close(aware(yz, rev=True), plain(torch.cat((restored, yz[:, 3:]), 1), rev=True))
 
 
+def test_corrected_irn_starts_as_its_irn_on_the_8_bit_grid_and_decodes_with_the_irn_inverse() -> None:
+    torch.manual_seed(0)
+    plain = IRN(scale=2, blocks=2, growth=8)
+    corrected = CorrectedIRN(scale=2, blocks=2, growth=8, corrector_features=8, corrector_blocks=1)
+    _extends(plain, corrected, "corrector.")
+    x = torch.rand(2, 3, 16, 20, dtype=torch.float64)
+    plain, corrected = plain.double(), corrected.double()
+    yz = plain(x)
+    out = corrected(x)
+    assert torch.equal(out[:, 3:], yz[:, 3:])  # the latent is IRN's
+    torch.testing.assert_close(out[:, :3], torch.round(yz[:, :3].clamp(0, 1) * 255) / 255)  # zero tail: 8-bit y
+    assert torch.equal(corrected(yz, rev=True), plain(yz, rev=True))  # the decoder is the IRN
+    torch.nn.init.normal_(corrected.corrector.tail.weight, std=0.1)
+    torch.nn.init.constant_(corrected.corrector.tail.bias, 0.5)  # pushes the LR past white: it stops at 1
+    moved = corrected(x)
+    assert (moved[:, :3] - out[:, :3]).abs().max() > 1e-3
+    assert moved[:, :3].max() == 1.0 and moved[:, :3].min() >= 0.0
+    assert torch.equal(moved[:, 3:], yz[:, 3:])
+
+
+def test_corrector_sees_the_decode_error() -> None:
+    """The corrector's input includes x - decode(round(y)): the same LR with another HR image moves it."""
+    torch.manual_seed(1)
+    corrected = CorrectedIRN(scale=2, blocks=1, growth=4, corrector_features=4, corrector_blocks=0)
+    torch.nn.init.normal_(corrected.corrector.tail.weight, std=0.1)
+    y, x = torch.rand(1, 3, 4, 4), torch.rand(1, 3, 8, 8)
+    base = corrected.corrector(y, x, torch.zeros_like(x))
+    assert not torch.allclose(corrected.corrector(y, x, torch.full_like(x, 0.01)), base)
+
+
 def test_registry_builds_every_architecture() -> None:
     from irncodec.errors import UnknownModelError
     from irncodec.registry import build_model
 
     assert isinstance(build_model("irn-crm", {"scale": 4, "blocks": 1, "growth": 4}), CompressionAwareIRN)
+    assert isinstance(build_model("irn-lc", {"scale": 2, "blocks": 1, "growth": 4}), CorrectedIRN)
     with pytest.raises(UnknownModelError, match="unknown architecture"):
         build_model("nope", {})

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from irncodec.models import IRN
-from irncodec.train.loop import TrainConfig, irn_losses, lr_at, train
+from irncodec.train.loop import TrainConfig, irn_losses, lr_at, recipe_config, train
 
 CFG = TrainConfig(
     blocks=1, growth=4, patch=16, batch=2, steps=4, eval_every=2, holdout=1, bf16=False, checkpoint_seconds=1e9
@@ -129,6 +129,27 @@ def test_compression_aware_training_runs_and_resumes(arch: str, codec: str, data
     assert last["step"] == 2
     weights = torch.load(tmp_path / "jpeg" / "weights.pt", weights_only=True)
     assert any(k.startswith("restorer.") for k in weights) == (arch == "irn-crm")
+
+
+def test_corrector_recipe_trains_only_the_corrector(data_dir: Path, tmp_path: Path) -> None:
+    """Started from IRN weights, the recipe leaves every IRN tensor as it was: the decoder does not change."""
+    torch.manual_seed(0)
+    start = {k: v.contiguous() for k, v in IRN(scale=2, blocks=1, growth=4).state_dict().items()}
+    torch.save(start, tmp_path / "irn.pt")
+    cfg = dataclasses.replace(
+        recipe_config("corrector", 2, blocks=1, growth=4, patch=16, batch=2, steps=3, eval_every=3, holdout=1),
+        bf16=False,
+        lc_features=4,
+        lc_blocks=1,
+        checkpoint_seconds=1e9,
+    )
+    train(cfg, data_dir, tmp_path / "lc", init_from=tmp_path / "irn.pt")
+    weights = _weights(tmp_path / "lc")
+    for k, v in start.items():
+        assert torch.equal(weights[k], v), k
+    assert weights["corrector.tail.weight"].abs().max() > 0  # the corrector left its zero start
+    with pytest.raises(ValueError, match="freeze_irn"):
+        TrainConfig(freeze_irn=True)
 
 
 def test_rate_term_adds_the_weighted_jpeg_rate_estimate() -> None:

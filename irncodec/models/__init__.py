@@ -1,5 +1,6 @@
 """Invertible building blocks and the networks made from them."""
 
+from irncodec.models.correct import CorrectedIRN, LRCorrector
 from irncodec.models.coupling import AffineCoupling
 from irncodec.models.haar import HaarDownsampling
 from irncodec.models.invertible import InvertibleSequential
@@ -11,8 +12,10 @@ __all__ = [
     "IRN",
     "AffineCoupling",
     "CompressionAwareIRN",
+    "CorrectedIRN",
     "DenseBlock",
     "HaarDownsampling",
     "InvertibleSequential",
+    "LRCorrector",
     "LRRestorer",
 ]

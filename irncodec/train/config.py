@@ -27,6 +27,7 @@ class TrainConfig:
     z_temperature: float = 0.0  # temperature of the latent fed to the inverse pass in training
     lambda_forw: float = 4.0
     lambda_back: float = 1.0
+    back_loss: str = "l1"  # the HR reconstruction loss: "l1" (the paper's) or "l2" (what PSNR measures)
     lambda_z: float = 1.0
     weight_decay: float = 1e-5
     grad_clip: float = 0.0  # 0 disables
@@ -35,7 +36,9 @@ class TrainConfig:
     holdout: int = 12  # last N training images (by name) held out for validation
     eval_every: int = 250
     checkpoint_seconds: float = 300.0
-    arch: str = "irn"  # "irn", "irn-crm" (IRN with an LR restorer before the inverse) or "edsr" (the SR baseline)
+    # "irn", "irn-crm" (IRN with an LR restorer before the inverse), "irn-lc" (IRN with a learned LR correction in
+    # the forward pass) or "edsr" (the SR baseline)
+    arch: str = "irn"
     features: int = 64  # feature width (EDSR)
     lr_codec: str = "none"  # "jpeg" or "webp": the LR passes through that codec between the forward and inverse
     lr_quality_min: int = 50  # LR codec quality range drawn from, per step
@@ -46,12 +49,19 @@ class TrainConfig:
     crm_features: int = 32  # LR restorer width (arch "irn-crm")
     crm_blocks: int = 4  # LR restorer residual blocks (arch "irn-crm")
     ema_decay: float = 0.0  # per-step decay of an exponential moving average of the weights; 0 disables
+    lc_features: int = 48  # LR corrector width (arch "irn-lc")
+    lc_blocks: int = 4  # LR corrector residual blocks (arch "irn-lc")
+    freeze_irn: bool = False  # train only the corrector (arch "irn-lc"): the decoder stays the IRN it started from
 
     def __post_init__(self) -> None:
         if self.lr_codec not in ("none", *LR_CODECS):
             raise ValueError(f"unknown lr_codec {self.lr_codec!r}; known: none, {', '.join(LR_CODECS)}")
         if self.lr_chroma not in JPEG_CHROMA or (self.lr_codec == "webp" and self.lr_chroma != "420"):
             raise ValueError(f"lr_chroma {self.lr_chroma!r} is not a chroma sampling of lr_codec {self.lr_codec!r}")
+        if self.back_loss not in ("l1", "l2"):
+            raise ValueError(f"unknown back_loss {self.back_loss!r}; known: l1, l2")
+        if self.freeze_irn and self.arch != "irn-lc":
+            raise ValueError(f"freeze_irn trains an LR corrector; arch {self.arch!r} has none")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
         if not 1 <= self.lr_quality_min <= self.lr_quality_max <= 100:
@@ -81,6 +91,17 @@ RECIPES: dict[str, dict] = {
     "jpeg-crm": {"lr_codec": "jpeg", "arch": "irn-crm"},
     # The same through WebP (forward value the codec's real WebP, gradient from the JPEG simulation).
     "webp": {"lr_codec": "webp"},
+    # A learned LR correction in the forward pass, trained against a frozen IRN (start it with --init-from the
+    # IRN's weights): the decoder is that IRN, unchanged. No LR guidance: the correction is what the inverse needs;
+    # the squared error, since L1 measured no gain; no weight decay, whose pull would dwarf gradients that small.
+    "corrector": {
+        "arch": "irn-lc",
+        "freeze_irn": True,
+        "lambda_forw": 0.0,
+        "lambda_z": 0.0,
+        "back_loss": "l2",
+        "weight_decay": 0.0,
+    },
 }
 
 

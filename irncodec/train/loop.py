@@ -28,6 +28,7 @@ import torch
 from torch import Tensor
 
 from irncodec.metrics import psnr
+from irncodec.models.correct import CorrectedIRN
 from irncodec.models.irn import IRN
 from irncodec.models.restore import CompressionAwareIRN
 from irncodec.models.sr import EDSR
@@ -76,16 +77,13 @@ def native_bf16() -> bool:
 
 
 def make_model(cfg: TrainConfig) -> IRN | EDSR:
+    irn = {"scale": cfg.scale, "blocks": cfg.blocks, "growth": cfg.growth}
     if cfg.arch == "irn":
-        return IRN(scale=cfg.scale, blocks=cfg.blocks, growth=cfg.growth)
+        return IRN(**irn)
     if cfg.arch == "irn-crm":
-        return CompressionAwareIRN(
-            scale=cfg.scale,
-            blocks=cfg.blocks,
-            growth=cfg.growth,
-            restorer_features=cfg.crm_features,
-            restorer_blocks=cfg.crm_blocks,
-        )
+        return CompressionAwareIRN(restorer_features=cfg.crm_features, restorer_blocks=cfg.crm_blocks, **irn)
+    if cfg.arch == "irn-lc":
+        return CorrectedIRN(corrector_features=cfg.lc_features, corrector_blocks=cfg.lc_blocks, **irn)
     if cfg.arch == "edsr":
         return EDSR(scale=cfg.scale, features=cfg.features, blocks=cfg.blocks)
     raise ValueError(f"unknown arch {cfg.arch!r}")
@@ -122,7 +120,8 @@ def irn_losses(model: IRN, x: Tensor, cfg: TrainConfig, z_gen: torch.Generator) 
             terms["rate"] = jpeg_rate(y, quality, cfg.lr_chroma)
         y_sent = jpeg_channel(y_sent, quality, cfg.lr_codec, cfg.lr_chroma).to(y.dtype)
     x_hat = model(torch.cat((y_sent, z_in.to(y.device, y.dtype)), dim=1), rev=True)
-    l_back = (x_hat.float() - x).abs().sum() / x.shape[0] / n_hr
+    err = x_hat.float() - x
+    l_back = (err.abs() if cfg.back_loss == "l1" else err.square()).sum() / x.shape[0] / n_hr
     total = cfg.lambda_forw * l_forw + cfg.lambda_back * l_back + cfg.lambda_z * l_z
     if "rate" in terms:
         total = total + cfg.lambda_rate * terms["rate"]
@@ -233,7 +232,11 @@ def train(
     last = run_dir / "last.pt"
     torch.manual_seed(cfg.seed)
     model = make_model(cfg).to(memory_format=torch.channels_last)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.999), weight_decay=cfg.weight_decay)
+    if cfg.freeze_irn:
+        for name, param in model.named_parameters():
+            param.requires_grad_(name.startswith("corrector."))
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(trainable, lr=cfg.lr, betas=(0.9, 0.999), weight_decay=cfg.weight_decay)
 
     paths = list_images(data_dir)
     if len(paths) <= cfg.holdout:
@@ -318,7 +321,7 @@ def train(
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
         if cfg.grad_clip:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip)
         opt.step()
         if ema is not None:
             ema_update(ema, model, cfg.ema_decay)
