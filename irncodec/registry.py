@@ -88,12 +88,24 @@ def _irn(model_id: str, scale: int, sha256: str, blocks: int = 8, arch: str = "i
 
 MODELS: tuple[ModelSpec, ...] = (
     # The codec's models. Trained on CBSD432 with `irncodec train --recipe fast` (README, docs/training-logs).
-    # Held-out 34.965 dB (2026-11-24, tenth session; @8840ea6e: 34.922).
+    # Held-out 35.574 dB (2026-11-24, eleventh session; @f33248a5: 34.965): @f33248a5 with a learned LR correction
+    # (arch irn-lc, recipe corrector); it decodes with @f33248a5's inverse, unchanged.
+    _irn(
+        "irn-x2",
+        2,
+        "899a5599d2b84b16604956774e647b1b509eac8cb1c34a1183b374e2a0e28457",
+        arch="irn-lc",
+        lr_formats=("png",),
+        notes="growth 16, 0.51M params + a 0.18M-param LR corrector; z = 0; irn-x2@f33248a5 (10.15 h) and its "
+        "corrector, 400 steps of 8x96x96 against the frozen IRN (squared error, cosine from 1e-4), 0.47 h",
+    ),
+    # The tenth irn-x2 (2026-11-24, held-out 34.965 dB; the IRN inside the one above); its files still decode.
     _irn(
         "irn-x2",
         2,
         "f33248a50d19a8cc59c9ea323ffb5ceb72e7d669166e225e1d9ee2e2037f6142",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 0.51M params; z = 0; irn-x2@2f215f57 + 2037 steps of 8x96x96 at a constant 1e-4 (fp32), "
         "the weights' moving average (decay 0.998, restarted), 10.15 h in all",
     ),
@@ -252,12 +264,24 @@ MODELS: tuple[ModelSpec, ...] = (
         notes="irn-x2-jpeg@c1564522 + 500 steps of 16x64x64 through the codec's WebP q40-95 (fp32, cosine from "
         "1e-4), 0.42 h",
     ),
-    # Held-out 26.470 dB (2026-11-24, ninth session; @ab37fc18: 26.445).
+    # Held-out 26.632 dB (2026-11-24, eleventh session; @7247cee3: 26.470): @7247cee3 with a learned LR correction
+    # (arch irn-lc, recipe corrector); it decodes with @7247cee3's inverse, unchanged.
+    _irn(
+        "irn-x4",
+        4,
+        "ce0d87cbebeec7d27da4fb0a5dee75f27a2792628dd13092fcb6eedb49af3237",
+        arch="irn-lc",
+        lr_formats=("png",),
+        notes="growth 16, 1.53M params + a 0.21M-param LR corrector; z = 0; irn-x4@7247cee3 (5.39 h) and its "
+        "corrector, 250 steps of 4x128x128 against the frozen IRN (squared error, cosine from 1e-4), 0.41 h",
+    ),
+    # The fifth irn-x4 (2026-11-24, held-out 26.470 dB; the IRN inside the one above); its files still decode.
     _irn(
         "irn-x4",
         4,
         "7247cee3a97770a525fb610ffab3087012503090dd8ae4cebfc12b55f7a8fae5",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 1.53M params; z = 0; irn-x4@ab37fc18 + 600 steps of 4x128x128 (fp32, cosine from 1e-4), "
         "5.39 h in all",
     ),
