@@ -529,5 +529,5 @@ def test_corrected_model_sends_its_corrected_lr_and_decodes_with_the_plain_inver
         expected = quantize(upscale(plain, y, torch.zeros(1, 9, *y.shape[-2:])))[0, :, :29, :37]
     assert np.abs(lr.astype(float) - irn).max() >= 1  # the corrector moved the LR
     assert np.abs(lr.astype(float) - own).mean() < 0.05  # as the untiled corrected forward pass (tile seams aside)
-    got = torch.from_numpy(np.asarray(decode(data))).permute(2, 0, 1).float() / 255
+    got = torch.from_numpy(np.array(decode(data))).permute(2, 0, 1).float() / 255
     torch.testing.assert_close(got, expected, atol=1 / 255 + 1e-6, rtol=0)
