@@ -72,7 +72,9 @@ class CorrectedIRN(IRN):
         out = super().forward(x)
         c = self.channels
         y, z = out[:, :c], out[:, c:]
-        sent = y + (torch.round(y.clamp(0.0, 1.0) * 255.0) / 255.0 - y).detach()  # 8-bit, straight-through
+        # 8-bit, straight-through: irncodec.rescale.quantize_ste, which cannot be imported here (rescale imports
+        # this package)
+        sent = y + (torch.round(y.clamp(0.0, 1.0) * 255.0) / 255.0 - y).detach()
         with torch.no_grad():
             decoded = super().forward(torch.cat((sent.detach(), torch.zeros_like(z)), 1), rev=True)
         # Clamped with its true gradient: the 8-bit LR cannot leave [0, 1], and a straight-through gradient there
