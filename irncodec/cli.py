@@ -395,6 +395,12 @@ def models() -> None:
 @click.option("--crm-blocks", type=int, help="Residual blocks of the LR restorer (recipe jpeg-crm).")
 @click.option("--lc-features", type=int, help="Width of the LR corrector (recipe corrector; 48).")
 @click.option("--lc-blocks", type=int, help="Residual blocks of the LR corrector (recipe corrector; 4).")
+@click.option(
+    "--freeze-irn/--train-irn",
+    default=None,
+    help="Recipe corrector: train only the LR corrector (the default; the decoder stays the IRN it started from) or"
+    " the IRN and the corrector together (a new decoder).",
+)
 @click.option("--patch", type=int, help="HR patch size.")
 @click.option("--batch", type=int, help="Patches per step.")
 @click.option("--lr", type=float, help="Peak learning rate.")
@@ -439,6 +445,7 @@ def models() -> None:
     " written to weights.pt. 0, the default, disables it.",
 )
 @click.option("--seed", type=int)
+@click.option("--eval-every", type=click.IntRange(1), help="Steps between validations on the held-out photos (250).")
 @click.option(
     "--init-from",
     type=click.Path(exists=True, dir_okay=False),

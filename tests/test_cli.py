@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
 from PIL import Image
 
 from irncodec.cli import EXIT_BAD_INPUT, EXIT_MODEL, main
+from irncodec.train.loop import make_model, recipe_config
 
 
 @pytest.fixture
@@ -168,3 +171,27 @@ def test_progress_off_a_terminal_writes_counted_lines(capsys: pytest.CaptureFixt
         for _ in range(3):
             update(1)
     assert [line.split(" in ")[0] for line in capsys.readouterr().err.splitlines()] == ["quiet: 1/3", "quiet: 3/3"]
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_train_corrector_freezes_or_trains_the_irn(runner: CliRunner, tmp_path: Path, freeze: bool) -> None:
+    """`--freeze-irn` (the corrector recipe's default) keeps the IRN's tensors; `--train-irn` moves them too."""
+    data = tmp_path / "data"
+    data.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(13):  # 12 held out for validation, one to train on
+        Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)).save(data / f"{i:02d}.png")
+    run = tmp_path / "run"
+    args = ["train", "--data", str(data), "--run", str(run), "--recipe", "corrector", "--steps", "2"]
+    args += ["--blocks", "1", "--growth", "4", "--lc-features", "4", "--lc-blocks", "1", "--patch", "16"]
+    args += ["--batch", "2", "--no-bf16", "--eval-every", "1", "--freeze-irn" if freeze else "--train-irn"]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0, res.output
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log if r["event"] == "eval"] == [1, 2]
+    first = torch.load(run / "last.pt", weights_only=True)["model"]
+    assert first["corrector.tail.weight"].abs().max() > 0
+    torch.manual_seed(recipe_config("corrector", 2).seed)  # the loop's own seeding: the untouched IRN
+    start = make_model(recipe_config("corrector", 2, blocks=1, growth=4, lc_features=4, lc_blocks=1)).state_dict()
+    moved = [k for k in start if not k.startswith("corrector.") and not torch.equal(start[k], first[k])]
+    assert bool(moved) != freeze
