@@ -6,17 +6,17 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from irncodec.models.irn import IRN
-from irncodec.models.sr import ResBlock
+from irncodec.models.sr import ResidualTrunk
 
 __all__ = ["CorrectedIRN", "LRCorrector"]
 
 RESIDUAL_GAIN = 10.0  # the decode residual is small (RMS ~0.01): scaled up so the first conv sees it
 
 
-class LRCorrector(nn.Module):
+class LRCorrector(ResidualTrunk):
     """A residual CNN at LR resolution that predicts a correction of IRN's LR from the LR, the HR image and the
     error of the HR image decoded from that LR (both HR tensors folded into LR-sized channels).
 
@@ -27,22 +27,14 @@ class LRCorrector(nn.Module):
     """
 
     def __init__(self, scale: int, channels: int = 3, features: int = 48, blocks: int = 4) -> None:
-        super().__init__()
-        if features < 1 or blocks < 0:
-            raise ValueError(f"need features >= 1 and blocks >= 0, got {features} and {blocks}")
+        super().__init__(channels * (1 + 2 * scale * scale), channels, features, blocks)
         self.scale = scale
-        self.head = nn.Conv2d(channels * (1 + 2 * scale * scale), features, 3, padding=1)
-        self.body = nn.Sequential(*(ResBlock(features, 1.0) for _ in range(blocks)))
-        self.tail = nn.Conv2d(features, channels, 3, padding=1)
-        nn.init.zeros_(self.tail.weight)
-        nn.init.zeros_(self.tail.bias)
 
     def forward(self, y: Tensor, x: Tensor, residual: Tensor) -> Tensor:
         """The correction (to add to ``y``) for LR ``y``, HR ``x`` and ``residual = x - decode(y)``."""
         s = self.scale
         t = torch.cat((y - 0.5, F.pixel_unshuffle(x, s) - 0.5, F.pixel_unshuffle(residual, s) * RESIDUAL_GAIN), 1)
-        feat = self.head(t)
-        return self.tail(self.body(feat) + feat)
+        return self.trunk(t)
 
 
 class CorrectedIRN(IRN):

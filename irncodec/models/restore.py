@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from irncodec.models.irn import IRN
-from irncodec.models.sr import ResBlock
+from irncodec.models.sr import ResidualTrunk
 
 __all__ = ["CompressionAwareIRN", "LRRestorer"]
 
 
-class LRRestorer(nn.Module):
+class LRRestorer(ResidualTrunk):
     """A residual CNN that maps a lossy-coded LR image back toward the LR the forward pass made.
 
     Head conv, ``blocks`` EDSR residual blocks (Lim et al., CVPRW 2017), tail conv,
@@ -21,18 +21,11 @@ class LRRestorer(nn.Module):
     """
 
     def __init__(self, channels: int = 3, features: int = 32, blocks: int = 4) -> None:
-        super().__init__()
-        if features < 1 or blocks < 0:
-            raise ValueError(f"need features >= 1 and blocks >= 0, got {features} and {blocks}")
-        self.head = nn.Conv2d(channels, features, 3, padding=1)
-        self.body = nn.Sequential(*(ResBlock(features, 1.0) for _ in range(blocks)))
-        self.tail = nn.Conv2d(features, channels, 3, padding=1)
-        nn.init.zeros_(self.tail.weight)
-        nn.init.zeros_(self.tail.bias)
+        super().__init__(channels, channels, features, blocks)
 
     def forward(self, y: Tensor) -> Tensor:
-        feat = self.head(y)
-        return y + self.tail(self.body(feat) + feat)
+        """The restored LR for a received LR ``y``."""
+        return y + self.trunk(y)
 
 
 class CompressionAwareIRN(IRN):

@@ -7,7 +7,7 @@ import math
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["EDSR", "ResBlock"]
+__all__ = ["EDSR", "ResBlock", "ResidualTrunk"]
 
 
 class ResBlock(nn.Module):
@@ -21,6 +21,27 @@ class ResBlock(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x + self.conv2(F.relu(self.conv1(x))) * self.res_scale
+
+
+class ResidualTrunk(nn.Module):
+    """EDSR's trunk (Lim et al., CVPRW 2017) at one resolution: head conv, ``blocks`` residual blocks with a
+    long skip, tail conv. The tail starts at zero, so a fresh trunk outputs zeros: subclasses add its output
+    to something (an LR image, a correction) and start as the identity."""
+
+    def __init__(self, in_channels: int, out_channels: int, features: int, blocks: int) -> None:
+        super().__init__()
+        if features < 1 or blocks < 0:
+            raise ValueError(f"need features >= 1 and blocks >= 0, got {features} and {blocks}")
+        self.head = nn.Conv2d(in_channels, features, 3, padding=1)
+        self.body = nn.Sequential(*(ResBlock(features, 1.0) for _ in range(blocks)))
+        self.tail = nn.Conv2d(features, out_channels, 3, padding=1)
+        nn.init.zeros_(self.tail.weight)
+        nn.init.zeros_(self.tail.bias)
+
+    def trunk(self, t: Tensor) -> Tensor:
+        """The trunk's output for input ``t`` (zero while the tail is at its initialisation)."""
+        feat = self.head(t)
+        return self.tail(self.body(feat) + feat)
 
 
 class EDSR(nn.Module):
