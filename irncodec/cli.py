@@ -15,7 +15,7 @@ from typing import NoReturn
 import click
 
 from irncodec.imageio import JPEG_CHROMA
-from irncodec.train.config import RECIPES
+from irncodec.train.config import BACK_LOSSES, RECIPES
 
 __all__ = ["main", "progress", "step_reporter"]
 
@@ -410,8 +410,9 @@ def models() -> None:
 @click.option("--lambda-back", type=float, help="Weight of the HR reconstruction loss (1 in the paper).")
 @click.option(
     "--back-loss",
-    type=click.Choice(["l1", "l2"]),
-    help="HR reconstruction loss: l1 (the paper's, the default) or l2 (the squared error PSNR measures).",
+    type=click.Choice(BACK_LOSSES),
+    help="HR reconstruction loss: l1 (the paper's, the default), l2 (the squared error PSNR measures) or psnr (the"
+    " squared error with every patch weighted as the mean PSNR over patches weights it).",
 )
 @click.option(
     "--lambda-z", type=float, help="Weight of the z^2 loss that pushes the discarded latent to zero (1 in the paper)."

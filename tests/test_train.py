@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from irncodec.models import IRN
-from irncodec.train.loop import TrainConfig, irn_losses, lr_at, recipe_config, train
+from irncodec.train.loop import TrainConfig, irn_losses, lr_at, recipe_config, reconstruction_loss, train
 
 CFG = TrainConfig(
     blocks=1, growth=4, patch=16, batch=2, steps=4, eval_every=2, holdout=1, bf16=False, checkpoint_seconds=1e9
@@ -225,3 +225,26 @@ def test_a_constant_schedule_run_can_be_extended(data_dir: Path, tmp_path: Path)
     train(dataclasses.replace(CFG, steps=2), data_dir, tmp_path / "cosine")
     with pytest.raises(ValueError, match="another config"):
         train(CFG, data_dir, tmp_path / "cosine")
+
+
+def test_psnr_loss_weights_each_patch_by_its_own_error() -> None:
+    """ "l1"/"l2" are the plain means; "psnr" has the value of "l2" and the gradient of the mean log-MSE over
+    patches (scaled by the mean MSE), so a patch with a hundredth of the error gets the same total pull."""
+    err = torch.randn(2, 3, 8, 8) * torch.tensor([0.1, 0.01]).view(2, 1, 1, 1)
+    torch.testing.assert_close(reconstruction_loss(err, "l1"), err.abs().mean())
+    torch.testing.assert_close(reconstruction_loss(err, "l2"), err.square().mean())
+    e = err.clone().requires_grad_(True)
+    loss = reconstruction_loss(e, "psnr")
+    torch.testing.assert_close(loss, err.square().mean())
+    loss.backward()
+    mse = err.square().flatten(1).mean(1)
+    want = 2 * err / err[0].numel() / mse.view(2, 1, 1, 1) * mse.mean() / 2
+    torch.testing.assert_close(e.grad, want)
+    share = e.grad.flatten(1).mul(err.flatten(1)).sum(1)  # each patch's d loss / d log-scale of its error
+    torch.testing.assert_close(share[0], share[1])
+    # a patch far below the 50 dB floor beside a coarse one: its weight is capped (uncapped its gradient is ~1)
+    pair = torch.cat((torch.full((1, 3, 4, 4), 0.1), torch.full((1, 3, 4, 4), 1e-4))).requires_grad_(True)
+    reconstruction_loss(pair, "psnr").backward()
+    assert float(pair.grad[1].abs().max()) < 0.01
+    with pytest.raises(ValueError, match="reconstruction loss"):
+        reconstruction_loss(err, "l3")

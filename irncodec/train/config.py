@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from irncodec.imageio import JPEG_CHROMA
 
-__all__ = ["LR_CODECS", "RECIPES", "TrainConfig", "recipe_config"]
+__all__ = ["BACK_LOSSES", "LR_CODECS", "RECIPES", "TrainConfig", "recipe_config"]
 
 LR_CODECS = ("jpeg", "webp")  # the lossy LR formats the training loop can put between the passes
 
@@ -27,7 +27,9 @@ class TrainConfig:
     z_temperature: float = 0.0  # temperature of the latent fed to the inverse pass in training
     lambda_forw: float = 4.0
     lambda_back: float = 1.0
-    back_loss: str = "l1"  # the HR reconstruction loss: "l1" (the paper's) or "l2" (what PSNR measures)
+    # the HR reconstruction loss: "l1" (the paper's), "l2" (what PSNR measures) or "psnr" (the squared error with
+    # each patch weighted as the mean PSNR over patches weights it; see irncodec.train.loop.reconstruction_loss)
+    back_loss: str = "l1"
     lambda_z: float = 1.0
     weight_decay: float = 1e-5
     grad_clip: float = 0.0  # 0 disables
@@ -58,8 +60,8 @@ class TrainConfig:
             raise ValueError(f"unknown lr_codec {self.lr_codec!r}; known: none, {', '.join(LR_CODECS)}")
         if self.lr_chroma not in JPEG_CHROMA or (self.lr_codec == "webp" and self.lr_chroma != "420"):
             raise ValueError(f"lr_chroma {self.lr_chroma!r} is not a chroma sampling of lr_codec {self.lr_codec!r}")
-        if self.back_loss not in ("l1", "l2"):
-            raise ValueError(f"unknown back_loss {self.back_loss!r}; known: l1, l2")
+        if self.back_loss not in BACK_LOSSES:
+            raise ValueError(f"unknown back_loss {self.back_loss!r}; known: {', '.join(BACK_LOSSES)}")
         if self.freeze_irn and self.arch != "irn-lc":
             raise ValueError(f"freeze_irn trains an LR corrector; arch {self.arch!r} has none")
         if not 0.0 <= self.ema_decay < 1.0:
@@ -69,6 +71,8 @@ class TrainConfig:
                 f"JPEG quality range must have 1 <= min <= max <= 100, not {self.lr_quality_min}-{self.lr_quality_max}"
             )
 
+
+BACK_LOSSES = ("l1", "l2", "psnr")
 
 RECIPES: dict[str, dict] = {
     # Measured fastest per CPU-hour (issue 9): narrow net, z = 0 in the inverse pass, bf16.

@@ -101,6 +101,30 @@ def lr_at(cfg: TrainConfig, step: int) -> float:
     raise ValueError(f"unknown schedule {cfg.schedule!r}")
 
 
+PSNR_LOSS_FLOOR = 1e-5  # per-patch MSE floor of the "psnr" loss (50 dB): flat patches get at most this weight
+
+
+def reconstruction_loss(err: Tensor, kind: str) -> Tensor:
+    """The HR reconstruction loss of a batch of errors ``err`` (N x C x H x W), per HR value.
+
+    "l1" and "l2" average ``|err|`` and ``err**2``. "psnr" is the squared error reweighted per patch as the mean
+    PSNR over patches weights it: the gradient of ``mean_i log(mse_i)`` is that of ``mse_i`` divided by ``mse_i``,
+    so each patch's squared error is divided by its own (detached, floored at 50 dB) MSE and scaled by the batch's
+    mean MSE, which keeps the value and gradient scale of "l2" (and so the other terms' weights) while smooth,
+    well-reconstructed patches count as much as textured ones. PSNR averaged over images, the papers' number, is
+    such a mean of logarithms; plain "l2" spends the model on the textured patches that dominate the summed error.
+    """
+    if kind == "l1":
+        return err.abs().mean()
+    mse = err.square().flatten(1).mean(1)
+    if kind == "l2":
+        return mse.mean()
+    if kind == "psnr":
+        ref = mse.detach()
+        return (mse / ref.clamp_min(PSNR_LOSS_FLOOR)).mean() * ref.mean()
+    raise ValueError(f"unknown reconstruction loss {kind!r}")
+
+
 def irn_losses(model: IRN, x: Tensor, cfg: TrainConfig, z_gen: torch.Generator) -> dict[str, Tensor]:
     """The IRN loss terms (and the LR's estimated JPEG rate when ``lambda_rate`` weights it) and their weighted
     total for an HR batch ``x``."""
@@ -121,7 +145,7 @@ def irn_losses(model: IRN, x: Tensor, cfg: TrainConfig, z_gen: torch.Generator) 
         y_sent = jpeg_channel(y_sent, quality, cfg.lr_codec, cfg.lr_chroma).to(y.dtype)
     x_hat = model(torch.cat((y_sent, z_in.to(y.device, y.dtype)), dim=1), rev=True)
     err = x_hat.float() - x
-    l_back = (err.abs() if cfg.back_loss == "l1" else err.square()).sum() / x.shape[0] / n_hr
+    l_back = reconstruction_loss(err, cfg.back_loss)
     total = cfg.lambda_forw * l_forw + cfg.lambda_back * l_back + cfg.lambda_z * l_z
     if "rate" in terms:
         total = total + cfg.lambda_rate * terms["rate"]
