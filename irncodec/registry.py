@@ -88,14 +88,26 @@ def _irn(model_id: str, scale: int, sha256: str, blocks: int = 8, arch: str = "i
 
 MODELS: tuple[ModelSpec, ...] = (
     # The codec's models. Trained on CBSD432 with `irncodec train --recipe fast` (README, docs/training-logs).
+    # Held-out 35.792 dB (2026-11-24, twelfth session; @899a5599: 35.574): @899a5599 with the IRN and its corrector
+    # trained together (recipe corrector --train-irn): a new decoder, IRN's exact inverse of new weights.
+    _irn(
+        "irn-x2",
+        2,
+        "931960b36a9c8dce4cb7ab480fb5e792c022c7e2d1259d39f9be495547659d90",
+        arch="irn-lc",
+        lr_formats=("png",),
+        notes="growth 16, 0.51M params + a 0.18M-param LR corrector; z = 0; irn-x2@899a5599 (10.62 h) + 400 steps "
+        "of 8x96x96 training both together (squared error, LR guidance 0.1, cosine from 5e-5), 0.77 h",
+    ),
     # Held-out 35.574 dB (2026-11-24, eleventh session; @f33248a5: 34.965): @f33248a5 with a learned LR correction
-    # (arch irn-lc, recipe corrector); it decodes with @f33248a5's inverse, unchanged.
+    # (arch irn-lc, recipe corrector); it decodes with @f33248a5's inverse, unchanged. Its files still decode.
     _irn(
         "irn-x2",
         2,
         "899a5599d2b84b16604956774e647b1b509eac8cb1c34a1183b374e2a0e28457",
         arch="irn-lc",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 0.51M params + a 0.18M-param LR corrector; z = 0; irn-x2@f33248a5 (10.15 h) and its "
         "corrector, 400 steps of 8x96x96 against the frozen IRN (squared error, cosine from 1e-4), 0.47 h",
     ),
@@ -264,14 +276,26 @@ MODELS: tuple[ModelSpec, ...] = (
         notes="irn-x2-jpeg@c1564522 + 500 steps of 16x64x64 through the codec's WebP q40-95 (fp32, cosine from "
         "1e-4), 0.42 h",
     ),
+    # Held-out 26.716 dB (2026-11-24, twelfth session; @ce0d87cb: 26.632): @ce0d87cb with the IRN and its corrector
+    # trained together (recipe corrector --train-irn): a new decoder.
+    _irn(
+        "irn-x4",
+        4,
+        "de3464aeb6f00590ac69e27d0d2792294ccd17114b56d384a7f1431da81ab4f0",
+        arch="irn-lc",
+        lr_formats=("png",),
+        notes="growth 16, 1.53M params + a 0.21M-param LR corrector; z = 0; irn-x4@ce0d87cb (5.80 h) + 300 steps "
+        "of 4x128x128 training both together (squared error, LR guidance 0.4, cosine from 5e-5), 0.88 h",
+    ),
     # Held-out 26.632 dB (2026-11-24, eleventh session; @7247cee3: 26.470): @7247cee3 with a learned LR correction
-    # (arch irn-lc, recipe corrector); it decodes with @7247cee3's inverse, unchanged.
+    # (arch irn-lc, recipe corrector); it decodes with @7247cee3's inverse, unchanged. Its files still decode.
     _irn(
         "irn-x4",
         4,
         "ce0d87cbebeec7d27da4fb0a5dee75f27a2792628dd13092fcb6eedb49af3237",
         arch="irn-lc",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 1.53M params + a 0.21M-param LR corrector; z = 0; irn-x4@7247cee3 (5.39 h) and its "
         "corrector, 250 steps of 4x128x128 against the frozen IRN (squared error, cosine from 1e-4), 0.41 h",
     ),
