@@ -15,7 +15,7 @@ from typing import NoReturn
 import click
 
 from irncodec.imageio import JPEG_CHROMA
-from irncodec.train.config import BACK_LOSSES, RECIPES
+from irncodec.train.config import BACK_LOSSES, RECIPES, TrainConfig
 
 __all__ = ["main", "progress", "step_reporter"]
 
@@ -393,13 +393,13 @@ def models() -> None:
 @click.option("--blocks", type=int, help="Coupling blocks per x2 level (8 in the paper).")
 @click.option("--crm-features", type=int, help="Width of the LR restorer (recipe jpeg-crm).")
 @click.option("--crm-blocks", type=int, help="Residual blocks of the LR restorer (recipe jpeg-crm).")
-@click.option("--lc-features", type=int, help="Width of the LR corrector (recipe corrector; 48).")
-@click.option("--lc-blocks", type=int, help="Residual blocks of the LR corrector (recipe corrector; 4).")
+@click.option("--lc-features", type=int, help="Width of the LR corrector (recipes corrector, joint; 48).")
+@click.option("--lc-blocks", type=int, help="Residual blocks of the LR corrector (recipes corrector, joint; 4).")
 @click.option(
     "--freeze-irn/--train-irn",
     default=None,
-    help="Recipe corrector: train only the LR corrector (the default; the decoder stays the IRN it started from) or"
-    " the IRN and the corrector together (a new decoder).",
+    help="Recipes corrector and joint: train only the LR corrector (corrector's default; the decoder stays the IRN"
+    " it started from) or the IRN and the corrector together (joint's default; a new decoder).",
 )
 @click.option("--patch", type=int, help="HR patch size.")
 @click.option("--batch", type=int, help="Patches per step.")
@@ -446,7 +446,11 @@ def models() -> None:
     " written to weights.pt. 0, the default, disables it.",
 )
 @click.option("--seed", type=int)
-@click.option("--eval-every", type=click.IntRange(1), help="Steps between validations on the held-out photos (250).")
+@click.option(
+    "--eval-every",
+    type=click.IntRange(1),
+    help=f"Steps between validations on the held-out photos ({TrainConfig().eval_every}).",
+)
 @click.option(
     "--init-from",
     type=click.Path(exists=True, dir_okay=False),
@@ -460,6 +464,7 @@ def models() -> None:
 )
 @click.option("--threads", type=int, default=1, show_default=True, help="CPU threads for this run.")
 @click.option("--max-minutes", type=float, help="Stop (with a checkpoint) after this many minutes.")
+@DEVICE
 def train(
     data_dir: str,
     run_dir: str,
@@ -469,18 +474,25 @@ def train(
     init_from: str | None,
     report_dir: str | None,
     max_minutes: float | None,
+    device: str,
     **overrides: object,
 ) -> None:
-    """Train or resume an IRN run (resumes exactly from RUN/last.pt)."""
+    """Train or resume an IRN run (resumes exactly from RUN/last.pt, on any device)."""
     import torch
 
+    from irncodec.codec import resolve_device
     from irncodec.train.loop import native_bf16, recipe_config
     from irncodec.train.loop import train as run_training
 
+    with _user_errors():
+        dev = resolve_device(device)
     torch.set_num_threads(threads)
     if overrides["bf16"] is None and recipe_config(recipe, int(scale)).bf16:
         overrides["bf16"] = native_bf16()
-    cfg = recipe_config(recipe, int(scale), **overrides)
+    try:
+        cfg = recipe_config(recipe, int(scale), **overrides)
+    except ValueError as exc:  # a combination of options that no run can have, e.g. --freeze-irn without a corrector
+        raise click.UsageError(str(exc)) from None
     click.echo(f"config: {dataclasses.asdict(cfg)}", err=True)
 
     started = time.monotonic()
@@ -507,6 +519,7 @@ def train(
         init_from=init_from,
         max_seconds=max_minutes * 60 if max_minutes else float("inf"),
         on_event=report,
+        device=dev,
     )
     click.echo(f"checkpoint: {last}; weights: {Path(run_dir) / 'weights.pt'}")
 

@@ -12,7 +12,6 @@ float rounding).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from irncodec.registry import (
     load_model,
     quality_bands,
 )
-from irncodec.rescale import downscale, pad_to_multiple, sample_z, upscale
+from irncodec.rescale import downscale, exact_math, pad_to_multiple, sample_z, upscale
 
 __all__ = ["DEFAULT_TILE", "PRECISIONS", "Analysis", "Decoder", "Encoder", "decode", "encode", "resolve_device"]
 
@@ -59,13 +58,6 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if dev.type not in ("cpu", "cuda"):
         raise DeviceError(f"device {dev} is not supported; use cpu or cuda")
     return dev
-
-
-def _exact_math(device: torch.device) -> contextlib.AbstractContextManager:
-    """On CUDA: deterministic convolutions without TF32, so the inverse is as exact as on the CPU."""
-    if device.type != "cuda":
-        return contextlib.nullcontext()
-    return torch.backends.cudnn.flags(enabled=True, benchmark=False, deterministic=True, allow_tf32=False)
 
 
 class _ModelCache:
@@ -113,7 +105,7 @@ def _invert(
     z = torch.cat(
         [sample_z((1, net.latent_channels, *y.shape[-2:]), f.header.z_seed, f.header.z_temperature) for f in files]
     )
-    with torch.inference_mode(), _exact_math(device):
+    with torch.inference_mode(), exact_math(device):
         x_hat = upscale(net, y, z, tile=tile, overlap=DEFAULT_OVERLAP).float()
         return [_to_uint8(x_hat[i : i + 1, :, : f.header.height, : f.header.width]) for i, f in enumerate(files)]
 
@@ -204,7 +196,7 @@ class Encoder:
         prepared = imageio.prepare_image(image)
         net = self._cache.get(spec)
         x = pad_to_multiple(_to_tensor(prepared.rgb, self.device), scale)
-        with torch.inference_mode(), _exact_math(self.device):
+        with torch.inference_mode(), exact_math(self.device):
             lr = _to_uint8(downscale(net, x, tile=self.tile, overlap=DEFAULT_OVERLAP))
         alpha = None
         if prepared.alpha is not None:
@@ -279,7 +271,7 @@ class Encoder:
         temperature = spec.temperature if z_temperature is None else z_temperature
         z = sample_z((1, net.latent_channels, *y.shape[-2:]), z_seed, temperature)
         tile = max(REFINE_WINDOW // spec.scale // 16 * 16, 16)  # on the JPEG MCU grid
-        with _exact_math(self.device):
+        with exact_math(self.device):
             y = refine_lr(
                 net,
                 x,

@@ -6,6 +6,7 @@ all three measure the same path. Tensors are N x C x H x W floats in [0, 1].
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import torch
@@ -17,6 +18,7 @@ from irncodec.models.irn import IRN
 __all__ = [
     "bicubic_down",
     "downscale",
+    "exact_math",
     "map_tiles",
     "pad_to_multiple",
     "quantize",
@@ -53,6 +55,13 @@ def pad_to_multiple(x: Tensor, multiple: int) -> Tensor:
         return x
     mode = "reflect" if ph < h and pw < w else "replicate"
     return F.pad(x, (0, pw, 0, ph), mode=mode)
+
+
+def exact_math(device: torch.device) -> contextlib.AbstractContextManager:
+    """On CUDA: deterministic convolutions without TF32, so the inverse is as exact as on the CPU (no-op elsewhere)."""
+    if device.type != "cuda":
+        return contextlib.nullcontext()
+    return torch.backends.cudnn.flags(enabled=True, benchmark=False, deterministic=True, allow_tf32=False)
 
 
 def sample_z(shape: tuple[int, ...], seed: int, temperature: float) -> Tensor:

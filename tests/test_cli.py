@@ -173,25 +173,53 @@ def test_progress_off_a_terminal_writes_counted_lines(capsys: pytest.CaptureFixt
     assert [line.split(" in ")[0] for line in capsys.readouterr().err.splitlines()] == ["quiet: 1/3", "quiet: 3/3"]
 
 
-@pytest.mark.parametrize("freeze", [True, False])
-def test_train_corrector_freezes_or_trains_the_irn(runner: CliRunner, tmp_path: Path, freeze: bool) -> None:
-    """`--freeze-irn` (the corrector recipe's default) keeps the IRN's tensors; `--train-irn` moves them too."""
+def _train_args(tmp_path: Path, *extra: str) -> list[str]:
+    """`irncodec train` on 13 tiny random photos (12 held out, one to train on) with a tiny corrected IRN."""
     data = tmp_path / "data"
-    data.mkdir()
+    data.mkdir(exist_ok=True)
     rng = np.random.default_rng(0)
-    for i in range(13):  # 12 held out for validation, one to train on
+    for i in range(13):
         Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)).save(data / f"{i:02d}.png")
-    run = tmp_path / "run"
-    args = ["train", "--data", str(data), "--run", str(run), "--recipe", "corrector", "--steps", "2"]
-    args += ["--blocks", "1", "--growth", "4", "--lc-features", "4", "--lc-blocks", "1", "--patch", "16"]
-    args += ["--batch", "2", "--no-bf16", "--eval-every", "1", "--freeze-irn" if freeze else "--train-irn"]
-    res = runner.invoke(main, args)
-    assert res.exit_code == 0, res.output
-    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in log if r["event"] == "eval"] == [1, 2]
-    first = torch.load(run / "last.pt", weights_only=True)["model"]
-    assert first["corrector.tail.weight"].abs().max() > 0
-    torch.manual_seed(recipe_config("corrector", 2).seed)  # the loop's own seeding: the untouched IRN
+    args = ["train", "--data", str(data), "--run", str(tmp_path / "run"), "--steps", "2", "--patch", "16"]
+    args += ["--blocks", "1", "--growth", "4", "--lc-features", "4", "--lc-blocks", "1", "--batch", "2", "--no-bf16"]
+    return args + list(extra)
+
+
+@pytest.mark.parametrize(
+    ("recipe", "flag", "irn_moves"),
+    [
+        ("corrector", "--freeze-irn", False),
+        ("corrector", "--train-irn", True),
+        ("joint", None, True),
+        ("joint", "--freeze-irn", False),
+    ],
+)
+def test_train_corrector_freezes_or_trains_the_irn(
+    runner: CliRunner, tmp_path: Path, recipe: str, flag: str | None, irn_moves: bool
+) -> None:
+    """`--freeze-irn` (recipe corrector's default) keeps the IRN's tensors; `--train-irn` (joint's) moves them."""
     start = make_model(recipe_config("corrector", 2, blocks=1, growth=4, lc_features=4, lc_blocks=1)).state_dict()
-    moved = [k for k in start if not k.startswith("corrector.") and not torch.equal(start[k], first[k])]
-    assert bool(moved) != freeze
+    torch.save(start, tmp_path / "start.pt")
+    extra = ["--recipe", recipe, "--eval-every", "1", "--init-from", str(tmp_path / "start.pt")]
+    res = runner.invoke(main, _train_args(tmp_path, *extra, *([flag] if flag else [])))
+    assert res.exit_code == 0, res.output
+    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log if r["event"] == "eval"] == [1, 2]
+    trained = torch.load(tmp_path / "run" / "last.pt", weights_only=True)["model"]
+    assert trained["corrector.tail.weight"].abs().max() > 0
+    moved = [k for k in start if not k.startswith("corrector.") and not torch.equal(start[k], trained[k])]
+    assert bool(moved) == irn_moves
+
+
+def test_train_rejects_impossible_options_with_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    """A corrector flag on a recipe without a corrector is a usage error (exit 2), not a traceback."""
+    res = runner.invoke(main, _train_args(tmp_path, "--recipe", "fast", "--freeze-irn"))
+    assert res.exit_code == 2 and "freeze_irn" in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message of a machine without CUDA")
+def test_train_on_a_missing_device_fails_in_one_line(runner: CliRunner, tmp_path: Path) -> None:
+    for device, message in (("cuda", "CUDA is not available"), ("tpu", "unknown device")):
+        res = runner.invoke(main, _train_args(tmp_path, "--device", device))
+        assert res.exit_code == EXIT_MODEL and message in res.output, res.output
+        assert not (tmp_path / "run").exists()

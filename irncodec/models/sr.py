@@ -24,9 +24,10 @@ class ResBlock(nn.Module):
 
 
 class ResidualTrunk(nn.Module):
-    """EDSR's trunk (Lim et al., CVPRW 2017) at one resolution: head conv, ``blocks`` residual blocks with a
-    long skip, tail conv. The tail starts at zero, so a fresh trunk outputs zeros: subclasses add its output
-    to something (an LR image, a correction) and start as the identity."""
+    """Base class (no ``forward`` of its own): EDSR's trunk (Lim et al., CVPRW 2017) at one resolution, a head
+    conv, ``blocks`` residual blocks with a long skip, and a tail conv. The tail starts at zero, so a fresh trunk
+    outputs zeros: subclasses define ``forward``, add the trunk's output to something (an LR image, a correction)
+    and so start as the identity."""
 
     def __init__(self, in_channels: int, out_channels: int, features: int, blocks: int) -> None:
         super().__init__()

@@ -9,6 +9,7 @@ from irncodec.imageio import JPEG_CHROMA
 __all__ = ["BACK_LOSSES", "LR_CODECS", "RECIPES", "TrainConfig", "recipe_config"]
 
 LR_CODECS = ("jpeg", "webp")  # the lossy LR formats the training loop can put between the passes
+BACK_LOSSES = ("l1", "l2", "psnr")  # the HR reconstruction losses (irncodec.train.loop.reconstruction_loss)
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,6 @@ class TrainConfig:
             )
 
 
-BACK_LOSSES = ("l1", "l2", "psnr")
-
 RECIPES: dict[str, dict] = {
     # Measured fastest per CPU-hour (issue 9): narrow net, z = 0 in the inverse pass, bf16.
     "fast": {},
@@ -101,18 +100,25 @@ RECIPES: dict[str, dict] = {
     "corrector": {
         "arch": "irn-lc",
         "freeze_irn": True,
-        "lambda_forw": 0.0,
         "lambda_z": 0.0,
         "back_loss": "l2",
         "weight_decay": 0.0,
     },
+    # The IRN and its LR corrector trained together (a new decoder, still the exact inverse; start it with
+    # --init-from a corrected model's weights): the corrector recipe with the IRN unfrozen and the LR guidance back,
+    # at scale**2 / 40 (0.1 at x2, 0.4 at x4), the paper's weight rescaled for the squared error (see below).
+    "joint": {"arch": "irn-lc", "freeze_irn": False, "lambda_z": 0.0, "back_loss": "l2", "weight_decay": 0.0},
 }
+
+# LR guidance weight per recipe, as a multiple of the paper's scale**2 (1 where not listed).
+GUIDANCE_PER_SCALE2 = {"corrector": 0.0, "joint": 1 / 40}
 
 
 def recipe_config(recipe: str, scale: int, **overrides: object) -> TrainConfig:
-    """A named recipe for ``scale``, with overrides; the LR guidance weight is ``scale**2`` as in the paper."""
+    """A named recipe for ``scale``, with overrides; the LR guidance weight is ``scale**2`` as in the paper,
+    times the recipe's ``GUIDANCE_PER_SCALE2`` factor."""
     if recipe not in RECIPES:
         raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
-    fields = {"lambda_forw": float(scale**2), **RECIPES[recipe], "scale": scale}
+    fields = {"lambda_forw": float(scale**2) * GUIDANCE_PER_SCALE2.get(recipe, 1.0), **RECIPES[recipe], "scale": scale}
     fields.update({k: v for k, v in overrides.items() if v is not None})
     return TrainConfig(**fields)

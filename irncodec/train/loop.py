@@ -32,12 +32,13 @@ from irncodec.models.correct import CorrectedIRN
 from irncodec.models.irn import IRN
 from irncodec.models.restore import CompressionAwareIRN
 from irncodec.models.sr import EDSR
-from irncodec.rescale import bicubic_down, downscale, quantize, quantize_ste, sample_z, upscale
+from irncodec.rescale import bicubic_down, downscale, exact_math, quantize, quantize_ste, sample_z, upscale
 from irncodec.train.config import RECIPES, TrainConfig, recipe_config
 from irncodec.train.data import PatchSampler, list_images, load_rgb
 from irncodec.train.jpeg import jpeg_channel, jpeg_decode, jpeg_encode, jpeg_rate
 
 __all__ = [
+    "PSNR_LOSS_FLOOR",
     "RECIPES",
     "TrainConfig",
     "ema_update",
@@ -46,12 +47,13 @@ __all__ = [
     "irn_losses",
     "native_bf16",
     "recipe_config",
+    "reconstruction_loss",
     "train",
 ]
 
 
 # Fields that change the arithmetic or bookkeeping of a run, not what it learns: a run may resume with others.
-_RESUMABLE_FIELDS = ("bf16", "checkpoint_seconds")
+_RESUMABLE_FIELDS = ("bf16", "checkpoint_seconds", "eval_every")
 
 
 def _same_config(stored: dict, cfg: TrainConfig) -> bool:
@@ -101,7 +103,7 @@ def lr_at(cfg: TrainConfig, step: int) -> float:
     raise ValueError(f"unknown schedule {cfg.schedule!r}")
 
 
-PSNR_LOSS_FLOOR = 1e-5  # per-patch MSE floor of the "psnr" loss (50 dB): flat patches get at most this weight
+PSNR_LOSS_FLOOR = 1e-5  # per-patch MSE floor of the "psnr" loss (50 dB): no patch's weight exceeds 1 / this
 
 
 def reconstruction_loss(err: Tensor, kind: str) -> Tensor:
@@ -110,8 +112,9 @@ def reconstruction_loss(err: Tensor, kind: str) -> Tensor:
     "l1" and "l2" average ``|err|`` and ``err**2``. "psnr" is the squared error reweighted per patch as the mean
     PSNR over patches weights it: the gradient of ``mean_i log(mse_i)`` is that of ``mse_i`` divided by ``mse_i``,
     so each patch's squared error is divided by its own (detached, floored at 50 dB) MSE and scaled by the batch's
-    mean MSE, which keeps the value and gradient scale of "l2" (and so the other terms' weights) while smooth,
-    well-reconstructed patches count as much as textured ones. PSNR averaged over images, the papers' number, is
+    mean MSE. Smooth, well-reconstructed patches then count as much as textured ones. The value equals "l2"'s while
+    no patch is under the floor, and the gradient's scale stays near "l2"'s (so the other terms' weights carry
+    over), though it depends on the batch's spread of errors. PSNR averaged over images, the papers' number, is
     such a mean of logarithms; plain "l2" spends the model on the textured patches that dominate the summed error.
     """
     if kind == "l1":
@@ -135,7 +138,8 @@ def irn_losses(model: IRN, x: Tensor, cfg: TrainConfig, z_gen: torch.Generator) 
     target = bicubic_down(x, cfg.scale).to(y.dtype)
     l_forw = (y - target).float().pow(2).sum() / x.shape[0] / n_hr
     l_z = z.float().pow(2).sum() / x.shape[0] / n_hr
-    z_in = torch.randn(z.shape, generator=z_gen) * cfg.z_temperature if cfg.z_temperature else torch.zeros(z.shape)
+    # z is drawn on the CPU generator (the same draws on every device), zeros are made where they are used.
+    z_in = torch.randn(z.shape, generator=z_gen) * cfg.z_temperature if cfg.z_temperature else torch.zeros_like(z)
     y_sent = quantize_ste(y)
     terms = {}
     if cfg.lr_codec != "none":
@@ -181,10 +185,12 @@ def evaluate_rd(
     """Mean RGB PSNR and mean LR bits per HR pixel over uint8 H x W x 3 images of the codec's path (IRN:
     forward, 8-bit LR, optionally ``lr_format`` (JPEG with ``lr_chroma`` sampling, or WebP) at ``lr_quality``,
     inverse) or of
-    super-resolution from the 8-bit bicubic LR (EDSR). The bits are the LR file's (NaN without ``lr_quality``)."""
+    super-resolution from the 8-bit bicubic LR (EDSR). The bits are the LR file's (NaN without ``lr_quality``).
+    Runs on the model's device; on CUDA without TF32, as the codec decodes."""
+    device = next(model.parameters()).device
     values, bits = [], []
     for im in images:
-        x = modcrop(torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255.0, model.scale)
+        x = modcrop(torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255.0, model.scale).to(device)
         if isinstance(model, IRN):
             y = downscale(model, x)
             if lr_quality is not None:
@@ -192,7 +198,8 @@ def evaluate_rd(
                 bits.append(8 * len(files[0]) / (x.shape[-2] * x.shape[-1]))
                 y = jpeg_decode(files, y.device)
             z = sample_z((1, model.latent_channels, *y.shape[-2:]), seed, temperature)
-            x_hat = upscale(model, y, z)
+            with exact_math(device):
+                x_hat = upscale(model, y, z)
         else:
             x_hat = model(quantize(bicubic_down(x, model.scale))).clamp(0.0, 1.0)
         values.append(psnr(torch.round(x_hat * 255.0) / 255.0, x))
@@ -240,6 +247,7 @@ def train(
     init_from: str | Path | None = None,
     max_seconds: float = math.inf,
     on_event: Callable[[dict], None] | None = None,
+    device: torch.device | str = "cpu",
 ) -> Path:
     """Train (or resume) a run in ``run_dir``; returns the path of the last checkpoint.
 
@@ -249,13 +257,16 @@ def train(
     loads every parameter whose name and shape match, for example the first
     level of an x4 net from x2 weights. ``report_dir`` images are evaluated
     for the log only, never used for any decision. Events (steps, evals,
-    checkpoints) go to ``on_event`` and to ``run_dir/log.jsonl``.
+    checkpoints) go to ``on_event`` and to ``run_dir/log.jsonl``. The model trains on ``device`` (on CUDA with
+    cuDNN's autotuner and TF32 convolutions; validation without TF32); patches, latents and checkpoints stay on
+    the CPU, so a run resumes on any device.
     """
+    device = torch.device(device)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     last = run_dir / "last.pt"
     torch.manual_seed(cfg.seed)
-    model = make_model(cfg).to(memory_format=torch.channels_last)
+    model = make_model(cfg).to(device=device, memory_format=torch.channels_last)
     if cfg.freeze_irn:
         for name, param in model.named_parameters():
             param.requires_grad_(name.startswith("corrector."))
@@ -276,7 +287,7 @@ def train(
     step, elapsed, cpu = 0, 0.0, 0.0
     ckpt: dict = {}
     if last.exists():
-        ckpt = torch.load(last, weights_only=True)
+        ckpt = torch.load(last, weights_only=True, map_location="cpu")
         if not _same_config(ckpt["config"], cfg):
             raise ValueError(f"{last} was written with another config: {ckpt['config']}")
         model.load_state_dict(ckpt["model"])
@@ -285,7 +296,7 @@ def train(
         z_gen.set_state(ckpt["z_gen"])
         step, elapsed, cpu = ckpt["step"], ckpt["elapsed"], ckpt.get("cpu", math.nan)
     elif init_from is not None:
-        src = torch.load(init_from, weights_only=True)
+        src = torch.load(init_from, weights_only=True, map_location="cpu")
         own = model.state_dict()
         loaded = {k: v for k, v in src.items() if k in own and own[k].shape == v.shape}
         model.load_state_dict(loaded, strict=False)
@@ -299,9 +310,9 @@ def train(
         _save_atomic(
             {
                 "config": dataclasses.asdict(cfg),
-                "model": model.state_dict(),
-                **({"ema": ema.state_dict()} if ema is not None else {}),
-                "optimizer": opt.state_dict(),
+                "model": _to_cpu(model.state_dict()),
+                **({"ema": _to_cpu(ema.state_dict())} if ema is not None else {}),
+                "optimizer": _to_cpu(opt.state_dict()),
                 "sampler": sampler.state(),
                 "z_gen": z_gen.get_state(),
                 "step": step,
@@ -310,7 +321,7 @@ def train(
             },
             last,
         )
-        _save_atomic({k: v.contiguous() for k, v in shipped.state_dict().items()}, run_dir / "weights.pt")
+        _save_atomic({k: v.contiguous().cpu() for k, v in shipped.state_dict().items()}, run_dir / "weights.pt")
         _log(
             run_dir, on_event, {"event": "checkpoint", "step": step, "elapsed": round(elapsed, 1), "cpu": round(cpu, 1)}
         )
@@ -339,11 +350,12 @@ def train(
         t0, c0 = time.monotonic(), time.process_time()
         for group in opt.param_groups:
             group["lr"] = lr_at(cfg, step)
-        x = sampler.sample().contiguous(memory_format=torch.channels_last)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16 and x.device.type == "cpu"):
-            losses = training_losses(model, x, cfg, z_gen)
-        opt.zero_grad(set_to_none=True)
-        losses["loss"].backward()
+        x = sampler.sample().to(device, non_blocking=True).contiguous(memory_format=torch.channels_last)
+        with torch.backends.cudnn.flags(enabled=True, benchmark=True, allow_tf32=True):  # CUDA only
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16 and device.type == "cpu"):
+                losses = training_losses(model, x, cfg, z_gen)
+            opt.zero_grad(set_to_none=True)
+            losses["loss"].backward()
         if cfg.grad_clip:
             torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip)
         opt.step()
@@ -375,6 +387,17 @@ def train(
             last_ckpt = time.monotonic()
     checkpoint()
     return last
+
+
+def _to_cpu(obj: object) -> object:
+    """``obj`` (a state dict, nested) with every tensor on the CPU, so checkpoints load on any machine."""
+    if isinstance(obj, Tensor):
+        return obj.cpu()
+    if isinstance(obj, dict):
+        return {k: _to_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(_to_cpu(v) for v in obj)
+    return obj
 
 
 def _log(run_dir: Path, on_event: Callable[[dict], None] | None, record: dict) -> None:
