@@ -88,6 +88,18 @@ def _irn(model_id: str, scale: int, sha256: str, blocks: int = 8, arch: str = "i
 
 MODELS: tuple[ModelSpec, ...] = (
     # The codec's models. Trained on CBSD432 with `irncodec train --recipe fast` (README, docs/training-logs).
+    # Held-out 36.194 dB (2026-11-24, thirteenth session; @931960b3: 35.792): @931960b3 trained on, IRN and corrector
+    # together (recipe joint), on a GPU lent for one session: three cosine runs of 16 patches 144x144.
+    _irn(
+        "irn-x2",
+        2,
+        "e58d76c0b270597445facfbe3fc0e39d4ae205d9c40b91d7695b5fa8272692de",
+        arch="irn-lc",
+        lr_formats=("png",),
+        notes="growth 16, 0.51M params + a 0.18M-param LR corrector; z = 0; irn-x2@931960b3 (11.39 h CPU) + "
+        "1235 + 2593 + 1948 steps of 16x144x144 (squared error, LR guidance 0.1, cosine from 5e-5, 5e-5, 3e-5) on "
+        "a shared H100, 0.32 h",
+    ),
     # Held-out 35.792 dB (2026-11-24, twelfth session; @899a5599: 35.574): @899a5599 with the IRN and its corrector
     # trained together (recipe corrector --train-irn): a new decoder, IRN's exact inverse of new weights.
     _irn(
@@ -96,6 +108,7 @@ MODELS: tuple[ModelSpec, ...] = (
         "931960b36a9c8dce4cb7ab480fb5e792c022c7e2d1259d39f9be495547659d90",
         arch="irn-lc",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 0.51M params + a 0.18M-param LR corrector; z = 0; irn-x2@899a5599 (10.62 h) + 400 steps "
         "of 8x96x96 training both together (squared error, LR guidance 0.1, cosine from 5e-5), 0.77 h",
     ),
@@ -276,6 +289,18 @@ MODELS: tuple[ModelSpec, ...] = (
         notes="irn-x2-jpeg@c1564522 + 500 steps of 16x64x64 through the codec's WebP q40-95 (fp32, cosine from "
         "1e-4), 0.42 h",
     ),
+    # Held-out 27.015 dB (2026-11-24, thirteenth session; @de3464ae: 26.716): @de3464ae trained on, IRN and corrector
+    # together (recipe joint), on a GPU lent for one session: three cosine runs of 16 patches 144x144.
+    _irn(
+        "irn-x4",
+        4,
+        "2c4c94138fd0d9f2b489aeb97590d2fa5ff7a7863381fd7aa670b25f63809744",
+        arch="irn-lc",
+        lr_formats=("png",),
+        notes="growth 16, 1.53M params + a 0.21M-param LR corrector; z = 0; irn-x4@de3464ae (6.68 h CPU) + "
+        "802 (of a 1076-step cosine, cut by its time limit) + 1389 + 1074 steps of 16x144x144 (squared error, LR "
+        "guidance 0.4, cosine from 5e-5, 5e-5, 3e-5) on a shared H100, 0.32 h",
+    ),
     # Held-out 26.716 dB (2026-11-24, twelfth session; @ce0d87cb: 26.632): @ce0d87cb with the IRN and its corrector
     # trained together (recipe corrector --train-irn): a new decoder.
     _irn(
@@ -284,6 +309,7 @@ MODELS: tuple[ModelSpec, ...] = (
         "de3464aeb6f00590ac69e27d0d2792294ccd17114b56d384a7f1431da81ab4f0",
         arch="irn-lc",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 1.53M params + a 0.21M-param LR corrector; z = 0; irn-x4@ce0d87cb (5.80 h) + 300 steps "
         "of 4x128x128 training both together (squared error, LR guidance 0.4, cosine from 5e-5), 0.88 h",
     ),

@@ -22,7 +22,7 @@ from irncodec.metrics import psnr
 SET5 = Path(__file__).resolve().parents[2] / "shared" / "data" / "test" / "Set5"
 # model id -> (Set5 image, RGB PSNR floor in dB, LR format, LR quality); z at the model's temperature, seed 0
 FLOORS = {
-    # measured 33.70 (@931960b3, IRN and corrector trained together; @899a5599 33.71; @f33248a5 33.50)
+    # measured 33.67 (@e58d76c0, joint training on a GPU; @931960b3 33.70; @899a5599 33.71; @f33248a5 33.50)
     "irn-x2": ("head.png", 33.4, "png", None),
     "irn-x2-small": ("head.png", 33.15, "png", None),  # measured 33.35
     "irn-x2-jpeg": ("head.png", 29.6, "jpeg", 75),  # measured 29.84 (@c1564522; @a79133a1 29.79; irn-x2: 29.36)
@@ -31,7 +31,7 @@ FLOORS = {
     # measured 30.36 in 12685 bytes (4:4:4 LR; on this smooth face 4:2:0 irn-x2-jpeg-hq is better per byte)
     "irn-x2-jpeg-444": ("head.png", 30.1, "jpeg", 90),
     "irn-x2-webp": ("head.png", 29.5, "webp", 75),  # measured 29.74 in 3141 bytes (irn-x2-jpeg: 29.87 in 3755)
-    # measured 30.36 (@de3464ae, IRN and corrector trained together; @ce0d87cb 30.45; @7247cee3 30.12)
+    # measured 30.34 (@2c4c9413, joint training on a GPU; @de3464ae 30.36; @ce0d87cb 30.45; @7247cee3 30.12)
     "irn-x4": ("head.png", 30.1, "png", None),
     # measured 27.73 (@37069192: 27.69; irn-x4 through the same JPEG: 27.32)
     "irn-x4-jpeg": ("head.png", 27.5, "jpeg", 75),
