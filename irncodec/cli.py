@@ -406,7 +406,12 @@ def models() -> None:
 @click.option("--lr", type=float, help="Peak learning rate.")
 @click.option("--schedule", type=click.Choice(["cosine", "constant", "paper"]))
 @click.option("--z-temperature", type=float, help="Temperature of z fed to the inverse in training.")
-@click.option("--lambda-forw", type=float, help="Weight of the LR guidance loss (default scale**2, as the paper).")
+@click.option(
+    "--lambda-forw",
+    type=float,
+    help="Weight of the LR guidance loss (default scale**2, as the paper; 0 for recipe corrector, scale**2 / 40 for"
+    " joint).",
+)
 @click.option("--lambda-back", type=float, help="Weight of the HR reconstruction loss (1 in the paper).")
 @click.option(
     "--back-loss",
@@ -477,7 +482,7 @@ def train(
     device: str,
     **overrides: object,
 ) -> None:
-    """Train or resume an IRN run (resumes exactly from RUN/last.pt, on any device)."""
+    """Train or resume an IRN run (resumes from RUN/last.pt, on any device; exactly on the CPU)."""
     import torch
 
     from irncodec.codec import resolve_device
@@ -488,7 +493,7 @@ def train(
         dev = resolve_device(device)
     torch.set_num_threads(threads)
     if overrides["bf16"] is None and recipe_config(recipe, int(scale)).bf16:
-        overrides["bf16"] = native_bf16()
+        overrides["bf16"] = dev.type == "cpu" and native_bf16()  # CPU autocast: off on a GPU and on emulated bf16
     try:
         cfg = recipe_config(recipe, int(scale), **overrides)
     except ValueError as exc:  # a combination of options that no run can have, e.g. --freeze-irn without a corrector

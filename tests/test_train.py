@@ -132,6 +132,17 @@ def test_compression_aware_training_runs_and_resumes(arch: str, codec: str, data
     assert any(k.startswith("restorer.") for k in weights) == (arch == "irn-crm")
 
 
+@pytest.mark.parametrize("scale", [2, 4])
+def test_recipes_set_the_lr_guidance_for_their_loss(scale: int) -> None:
+    """The paper's scale**2 for the L1 recipes, none for the frozen-IRN corrector, scale**2 / 40 for the joint
+    recipe's squared error; an explicit weight always wins."""
+    assert recipe_config("fast", scale).lambda_forw == scale**2
+    assert recipe_config("corrector", scale).lambda_forw == 0.0
+    joint = recipe_config("joint", scale)
+    assert joint.lambda_forw == pytest.approx(scale**2 / 40) and not joint.freeze_irn and joint.back_loss == "l2"
+    assert recipe_config("joint", scale, lambda_forw=2.5).lambda_forw == 2.5
+
+
 def test_corrector_recipe_trains_only_the_corrector(data_dir: Path, tmp_path: Path) -> None:
     """Started from IRN weights, the recipe leaves every IRN tensor as it was: the decoder does not change."""
     torch.manual_seed(0)

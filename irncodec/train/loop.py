@@ -186,22 +186,23 @@ def evaluate_rd(
     forward, 8-bit LR, optionally ``lr_format`` (JPEG with ``lr_chroma`` sampling, or WebP) at ``lr_quality``,
     inverse) or of
     super-resolution from the 8-bit bicubic LR (EDSR). The bits are the LR file's (NaN without ``lr_quality``).
-    Runs on the model's device; on CUDA without TF32, as the codec decodes."""
+    Runs on the model's device; on CUDA with deterministic convolutions and without TF32, as the codec encodes
+    and decodes."""
     device = next(model.parameters()).device
     values, bits = [], []
     for im in images:
         x = modcrop(torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255.0, model.scale).to(device)
-        if isinstance(model, IRN):
-            y = downscale(model, x)
-            if lr_quality is not None:
-                files = jpeg_encode(y, lr_quality, lr_format, lr_chroma)
-                bits.append(8 * len(files[0]) / (x.shape[-2] * x.shape[-1]))
-                y = jpeg_decode(files, y.device)
-            z = sample_z((1, model.latent_channels, *y.shape[-2:]), seed, temperature)
-            with exact_math(device):
+        with exact_math(device):
+            if isinstance(model, IRN):
+                y = downscale(model, x)
+                if lr_quality is not None:
+                    files = jpeg_encode(y, lr_quality, lr_format, lr_chroma)
+                    bits.append(8 * len(files[0]) / (x.shape[-2] * x.shape[-1]))
+                    y = jpeg_decode(files, y.device)
+                z = sample_z((1, model.latent_channels, *y.shape[-2:]), seed, temperature)
                 x_hat = upscale(model, y, z)
-        else:
-            x_hat = model(quantize(bicubic_down(x, model.scale))).clamp(0.0, 1.0)
+            else:
+                x_hat = model(quantize(bicubic_down(x, model.scale))).clamp(0.0, 1.0)
         values.append(psnr(torch.round(x_hat * 255.0) / 255.0, x))
     return float(np.mean(values)), float(np.mean(bits)) if bits else math.nan
 
@@ -258,8 +259,9 @@ def train(
     level of an x4 net from x2 weights. ``report_dir`` images are evaluated
     for the log only, never used for any decision. Events (steps, evals,
     checkpoints) go to ``on_event`` and to ``run_dir/log.jsonl``. The model trains on ``device`` (on CUDA with
-    cuDNN's autotuner and TF32 convolutions; validation without TF32); patches, latents and checkpoints stay on
-    the CPU, so a run resumes on any device.
+    cuDNN's autotuner and TF32 convolutions; validation deterministic, without TF32); patches, latents and
+    checkpoints stay on the CPU, so a run resumes on any device. Resuming is exact on the CPU; on CUDA the state
+    resumes exactly but the autotuned arithmetic does not repeat bit for bit.
     """
     device = torch.device(device)
     run_dir = Path(run_dir)
