@@ -103,22 +103,29 @@ RECIPES: dict[str, dict] = {
         "lambda_z": 0.0,
         "back_loss": "l2",
         "weight_decay": 0.0,
+        "guidance_per_scale2": 0.0,
     },
     # The IRN and its LR corrector trained together (a new decoder, still the exact inverse; start it with
     # --init-from a corrected model's weights): the corrector recipe with the IRN unfrozen and the LR guidance back,
     # at scale**2 / 40 (0.1 at x2, 0.4 at x4), the paper's weight rescaled for the squared error (see below).
-    "joint": {"arch": "irn-lc", "freeze_irn": False, "lambda_z": 0.0, "back_loss": "l2", "weight_decay": 0.0},
+    "joint": {
+        "arch": "irn-lc",
+        "freeze_irn": False,
+        "lambda_z": 0.0,
+        "back_loss": "l2",
+        "weight_decay": 0.0,
+        "guidance_per_scale2": 1 / 40,
+    },
 }
-
-# LR guidance weight per recipe, as a multiple of the paper's scale**2 (1 where not listed).
-GUIDANCE_PER_SCALE2 = {"corrector": 0.0, "joint": 1 / 40}
 
 
 def recipe_config(recipe: str, scale: int, **overrides: object) -> TrainConfig:
-    """A named recipe for ``scale``, with overrides; the LR guidance weight is ``scale**2`` as in the paper,
-    times the recipe's ``GUIDANCE_PER_SCALE2`` factor."""
+    """A named recipe for ``scale``, with overrides; the LR guidance weight is ``scale**2`` as in the paper, times
+    the recipe's ``guidance_per_scale2`` (1 where it gives none)."""
     if recipe not in RECIPES:
         raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
-    fields = {"lambda_forw": float(scale**2) * GUIDANCE_PER_SCALE2.get(recipe, 1.0), **RECIPES[recipe], "scale": scale}
+    spec = dict(RECIPES[recipe])
+    factor = spec.pop("guidance_per_scale2", 1.0)
+    fields = {"lambda_forw": float(scale**2) * factor, **spec, "scale": scale}
     fields.update({k: v for k, v in overrides.items() if v is not None})
     return TrainConfig(**fields)
