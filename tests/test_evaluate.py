@@ -1,0 +1,21 @@
+"""The evaluation benchmark (issue 9) on a one-image folder, with the shipped x2 model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks.evaluate import evaluate
+from tests.test_shipped import _image
+
+
+def test_evaluate_scores_each_image_and_reports_progress(tmp_path: Path) -> None:
+    _image("butterfly.png").crop((100, 100, 148, 147)).save(tmp_path / "a.png")  # 47 rows: modcropped to 46
+    lines: list[str] = []
+    result = evaluate(2, tmp_path, "png", None, [0], 0.0, "irn-x2", progress=lines.append)
+    assert len(lines) == 1 and "[1/1] a.png" in lines[0]
+    assert result["model"].startswith("irn-x2@") and [r["image"] for r in result["images"]] == ["a.png"]
+    mean = result["mean"]
+    assert mean["bpp"] > 0
+    # IRN beats bicubic, and reconstructs its own LR far better than a bicubic one (the research warning)
+    assert mean["psnr-y"] > mean["bicubic/psnr-y"] + 3.0
+    assert mean["psnr-y"] > mean["irn-on-bicubic-lr/psnr-y"] + 3.0
