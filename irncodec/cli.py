@@ -393,8 +393,10 @@ def models() -> None:
 @click.option("--blocks", type=int, help="Coupling blocks per x2 level (8 in the paper).")
 @click.option("--crm-features", type=int, help="Width of the LR restorer (recipe jpeg-crm).")
 @click.option("--crm-blocks", type=int, help="Residual blocks of the LR restorer (recipe jpeg-crm).")
-@click.option("--lc-features", type=int, help="Width of the LR corrector (recipes corrector, joint; 48).")
-@click.option("--lc-blocks", type=int, help="Residual blocks of the LR corrector (recipes corrector, joint; 4).")
+@click.option("--lc-features", type=int, help="Width of the LR corrector (recipes corrector, joint, jpeg-lc; 48).")
+@click.option(
+    "--lc-blocks", type=int, help="Residual blocks of the LR corrector (recipes corrector, joint, jpeg-lc; 4)."
+)
 @click.option(
     "--freeze-irn/--train-irn",
     default=None,

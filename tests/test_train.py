@@ -117,10 +117,19 @@ def test_sr_baseline_trains_and_starts_as_bicubic(data_dir: Path, tmp_path: Path
     assert bicubic_down(torch.rand(1, 3, 16, 16), 2).shape == (1, 3, 8, 8)
 
 
-@pytest.mark.parametrize(("arch", "codec"), [("irn", "jpeg"), ("irn-crm", "jpeg"), ("irn", "webp")])
+@pytest.mark.parametrize(("arch", "codec"), [("irn", "jpeg"), ("irn-crm", "jpeg"), ("irn-lc", "jpeg"), ("irn", "webp")])
 def test_compression_aware_training_runs_and_resumes(arch: str, codec: str, data_dir: Path, tmp_path: Path) -> None:
     cfg = dataclasses.replace(
-        CFG, arch=arch, lr_codec=codec, lr_quality_min=40, lr_quality_max=60, steps=2, crm_features=4, crm_blocks=1
+        CFG,
+        arch=arch,
+        lr_codec=codec,
+        lr_quality_min=40,
+        lr_quality_max=60,
+        steps=2,
+        crm_features=4,
+        crm_blocks=1,
+        lc_features=4,
+        lc_blocks=1,
     )
     train(cfg, data_dir, tmp_path / "jpeg")
     events = [json.loads(line) for line in (tmp_path / "jpeg" / "log.jsonl").read_text().splitlines()]
@@ -130,6 +139,7 @@ def test_compression_aware_training_runs_and_resumes(arch: str, codec: str, data
     assert last["step"] == 2
     weights = torch.load(tmp_path / "jpeg" / "weights.pt", weights_only=True)
     assert any(k.startswith("restorer.") for k in weights) == (arch == "irn-crm")
+    assert any(k.startswith("corrector.") for k in weights) == (arch == "irn-lc")
 
 
 @pytest.mark.parametrize("scale", [2, 4])
@@ -141,6 +151,8 @@ def test_recipes_set_the_lr_guidance_for_their_loss(scale: int) -> None:
     joint = recipe_config("joint", scale)
     assert joint.lambda_forw == pytest.approx(scale**2 / 40) and not joint.freeze_irn and joint.back_loss == "l2"
     assert recipe_config("joint", scale, lambda_forw=2.5).lambda_forw == 2.5
+    jpeg_lc = recipe_config("jpeg-lc", scale)
+    assert (jpeg_lc.arch, jpeg_lc.lr_codec, jpeg_lc.lambda_forw) == ("irn-lc", "jpeg", scale**2)
 
 
 def test_corrector_recipe_trains_only_the_corrector(data_dir: Path, tmp_path: Path) -> None:

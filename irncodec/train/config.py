@@ -90,6 +90,10 @@ RECIPES: dict[str, dict] = {
     "sr-baseline": {"arch": "edsr", "blocks": 6},
     # Compression-aware IRN (issue 5): real JPEG in the loop with a simulated gradient, quality 50-95.
     "jpeg": {"lr_codec": "jpeg"},
+    # The same with a learned LR correction in the forward pass (arch irn-lc), IRN and corrector trained together
+    # through the codec (start it with --init-from a compression-aware IRN's weights); no weight decay, as recipe
+    # corrector.
+    "jpeg-lc": {"lr_codec": "jpeg", "arch": "irn-lc", "weight_decay": 0.0},
     # The same with an LR restoration module in front of the inverse (IRN journal extension's CRM).
     "jpeg-crm": {"lr_codec": "jpeg", "arch": "irn-crm"},
     # The same through WebP (forward value the codec's real WebP, gradient from the JPEG simulation).
