@@ -425,21 +425,26 @@ def models() -> None:
     "--lambda-z", type=float, help="Weight of the z^2 loss that pushes the discarded latent to zero (1 in the paper)."
 )
 @click.option(
-    "--lr-quality-min", type=click.IntRange(1, 100), help="Lowest LR quality drawn per step (recipes jpeg, webp; 50)."
+    "--lr-quality-min",
+    type=click.IntRange(1, 100),
+    help="Lowest LR quality drawn per step (recipes jpeg, jpeg-lc, jpeg-crm, webp; 50).",
 )
 @click.option(
-    "--lr-quality-max", type=click.IntRange(1, 100), help="Highest LR quality drawn per step (recipes jpeg, webp; 95)."
+    "--lr-quality-max",
+    type=click.IntRange(1, 100),
+    help="Highest LR quality drawn per step (recipes jpeg, jpeg-lc, jpeg-crm, webp; 95).",
 )
 @click.option(
     "--lr-chroma",
     type=click.Choice(JPEG_CHROMA),
-    help="JPEG chroma sampling of the LR in the loop (recipe jpeg; 420, libjpeg's default, or 444: full-size Cb"
-    " and Cr).",
+    help="JPEG chroma sampling of the LR in the loop (recipes jpeg, jpeg-lc, jpeg-crm; 420, libjpeg's default, or "
+    "444: full-size Cb and Cr).",
 )
 @click.option(
     "--lambda-rate",
     type=float,
-    help="Weight of the LR's estimated JPEG bits per LR pixel (recipe jpeg; 0, the default, leaves the rate out).",
+    help="Weight of the LR's estimated JPEG bits per LR pixel (recipes jpeg, jpeg-lc, jpeg-crm; 0, the default, "
+    "leaves the rate out).",
 )
 @click.option(
     "--bf16/--no-bf16",

@@ -9,11 +9,13 @@ from tests.test_shipped import _image
 
 
 def test_evaluate_scores_each_image_and_reports_progress(tmp_path: Path) -> None:
-    _image("butterfly.png").crop((100, 100, 148, 147)).save(tmp_path / "a.png")  # 47 rows: modcropped to 46
+    butterfly = _image("butterfly.png")
+    butterfly.crop((100, 100, 148, 147)).save(tmp_path / "a.png")  # 47 rows: modcropped to 46
+    butterfly.crop((20, 150, 60, 190)).save(tmp_path / "b.png")
     lines: list[str] = []
     result = evaluate(2, tmp_path, "png", None, [0], 0.0, "irn-x2", progress=lines.append)
-    assert len(lines) == 1 and "[1/1] a.png" in lines[0]
-    assert result["model"].startswith("irn-x2@") and [r["image"] for r in result["images"]] == ["a.png"]
+    assert len(lines) == 2 and "[1/2] a.png" in lines[0] and "[2/2] b.png" in lines[1]
+    assert result["model"].startswith("irn-x2@") and [r["image"] for r in result["images"]] == ["a.png", "b.png"]
     mean = result["mean"]
     assert mean["bpp"] > 0
     # IRN beats bicubic, and reconstructs its own LR far better than a bicubic one (the research warning)

@@ -153,6 +153,7 @@ def test_recipes_set_the_lr_guidance_for_their_loss(scale: int) -> None:
     assert recipe_config("joint", scale, lambda_forw=2.5).lambda_forw == 2.5
     jpeg_lc = recipe_config("jpeg-lc", scale)
     assert (jpeg_lc.arch, jpeg_lc.lr_codec, jpeg_lc.lambda_forw) == ("irn-lc", "jpeg", scale**2)
+    assert jpeg_lc.weight_decay == 0.0 and not jpeg_lc.freeze_irn
 
 
 def test_corrector_recipe_trains_only_the_corrector(data_dir: Path, tmp_path: Path) -> None:
