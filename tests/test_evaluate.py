@@ -1,4 +1,4 @@
-"""The evaluation benchmark (issue 9) on a one-image folder, with the shipped x2 model."""
+"""The evaluation benchmark (issue 9) on a two-image folder, with the shipped x2 model."""
 
 from __future__ import annotations
 
