@@ -1,7 +1,8 @@
-"""Shared fixtures: tiny random models registered in place of the shipped ones."""
+"""Shared fixtures: tiny random models registered in place of the shipped ones, and the Set5 images."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,19 @@ from PIL import Image
 from irncodec import registry
 from irncodec.models import IRN
 
+SET5 = Path(__file__).resolve().parents[2] / "shared" / "data" / "test" / "Set5"
+
 TINY = {"blocks": 1, "growth": 4, "layers": 2}
+
+
+def set5_image(name: str) -> Image.Image:
+    """A Set5 image (for the shipped-weight floors); skipped where the data is absent, a failure in CI."""
+    path = SET5 / name
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"test data missing in CI: {path}")
+        pytest.skip(f"test data not found: {path}")
+    return Image.open(path).convert("RGB")
 
 
 def make_tiny_irn(scale: int, seed: int = 0) -> IRN:

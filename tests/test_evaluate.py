@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.evaluate import evaluate
-from tests.test_shipped import _image
+from tests.conftest import set5_image
 
 
 def test_evaluate_scores_each_image_and_reports_progress(tmp_path: Path) -> None:
-    butterfly = _image("butterfly.png")
+    butterfly = set5_image("butterfly.png")
     butterfly.crop((100, 100, 148, 147)).save(tmp_path / "a.png")  # 47 rows: modcropped to 46
     butterfly.crop((20, 150, 60, 190)).save(tmp_path / "b.png")
     lines: list[str] = []

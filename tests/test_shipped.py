@@ -6,9 +6,6 @@ shipped (README), so a regression in weights or code fails CI.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -18,8 +15,8 @@ from irncodec import registry
 from irncodec.codec import Decoder, Encoder
 from irncodec.imageio import JPEG_CHROMA
 from irncodec.metrics import psnr
+from tests.conftest import set5_image
 
-SET5 = Path(__file__).resolve().parents[2] / "shared" / "data" / "test" / "Set5"
 # model id -> (Set5 image, RGB PSNR floor in dB, LR format, LR quality); z at the model's temperature, seed 0
 FLOORS = {
     # measured 33.67 (@e58d76c0, joint training on a GPU; @931960b3 33.70; @899a5599 33.71; @f33248a5 33.50)
@@ -44,15 +41,6 @@ FLOORS = {
 }
 
 
-def _image(name: str) -> Image.Image:
-    path = SET5 / name
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"test data missing in CI: {path}")
-        pytest.skip(f"test data not found: {path}")
-    return Image.open(path).convert("RGB")
-
-
 def _psnr(a: Image.Image, b: Image.Image) -> float:
     return psnr(
         torch.from_numpy(np.asarray(a, dtype=np.float64)), torch.from_numpy(np.asarray(b, dtype=np.float64)), peak=255.0
@@ -72,7 +60,7 @@ def test_every_shipped_model_has_a_floor_and_a_valid_file() -> None:
 )
 def test_quality_floor(spec: registry.ModelSpec) -> None:
     name, floor, lr_format, quality = FLOORS[spec.id]
-    im = _image(name)
+    im = set5_image(name)
     data = Encoder(device="cpu").encode(im, scale=spec.scale, lr_format=lr_format, quality=quality, model=spec.id)
     out = Decoder(device="cpu").decode(data)
     assert out.size == im.size
@@ -81,7 +69,7 @@ def test_quality_floor(spec: registry.ModelSpec) -> None:
 
 def test_tiled_decode_matches_untiled_on_real_weights() -> None:
     spec = registry.default_model(2)
-    im = _image("bird.png")
+    im = set5_image("bird.png")
     data = Encoder(device="cpu", tile=48).encode(im, model=spec.id)
     tiled = Decoder(device="cpu", tile=48).decode(data)
     whole = Decoder(device="cpu", tile=0).decode(data)
@@ -93,7 +81,7 @@ def test_tiled_decode_matches_untiled_on_real_weights() -> None:
 @pytest.mark.parametrize("scale", [2, 4])
 def test_fp16_decode_costs_under_005_db(scale: int) -> None:
     """The CUDA default precision is fp16 because of this bound (checked here in CPU emulation)."""
-    im = _image("head.png")
+    im = set5_image("head.png")
     data = Encoder(device="cpu").encode(im, scale=scale)
     full = _psnr(Decoder(device="cpu", precision="fp32").decode(data), im)
     half = _psnr(Decoder(device="cpu", precision="fp16").decode(data), im)
@@ -110,13 +98,13 @@ def test_each_lossy_lr_format_gets_its_compression_aware_model() -> None:
     assert registry.default_model(2, "jpeg", 69).id == "irn-x2-jpeg"
     assert registry.default_model(2, "jpeg", 70).id == registry.default_model(2, "jpeg", 90).id == "irn-x2-jpeg-444"
     assert registry.default_model(2, "jpeg", 90).lr_chroma == "444"
-    assert [m.id for m in registry.budget_alternatives(2, "jpeg")] == ["irn-x2-jpeg-hq"]
+    assert [m.id for m in registry.alternatives(2, "jpeg")] == ["irn-x2-jpeg-hq"]
     for q in (30, 75, 90):
         assert registry.default_model(2, "webp", q).id == "irn-x2-webp"
     assert registry.default_model(4, "jpeg", 69).id == "irn-x4-jpeg"
     assert registry.default_model(4, "jpeg", 70).id == registry.default_model(4, "jpeg", 90).id == "irn-x4-jpeg-444"
     assert registry.default_model(4, "jpeg", 90).lr_chroma == "444"
-    assert [m.id for m in registry.budget_alternatives(4, "jpeg")] == ["irn-x4-jpeg-hq"]
+    assert [m.id for m in registry.alternatives(4, "jpeg")] == ["irn-x4-jpeg-hq"]
     for q in (30, 75, 90):
         assert registry.default_model(4, "webp", q).id == "irn-x4-webp"
     for scale in (2, 4):  # no quality without a JPEG model, and the 4:4:4 band starts where the 4:2:0 one ends
@@ -136,7 +124,7 @@ def test_each_lossy_lr_format_gets_its_compression_aware_model() -> None:
 )
 def test_refinement_gains_on_shipped_weights(lr_format: str, quality: int | None, floor: float) -> None:
     """``refine=10`` on a 128 x 128 crop of head.png at x2 (about 10 s on one core) clears a gain floor."""
-    image = _image("head.png").crop((96, 96, 224, 224))
+    image = set5_image("head.png").crop((96, 96, 224, 224))
     enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
     plain, refined = (enc.encode(image, lr_format=lr_format, quality=quality, refine=n) for n in (0, 10))
     assert _psnr(dec.decode(refined), image) - _psnr(dec.decode(plain), image) >= floor
