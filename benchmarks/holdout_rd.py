@@ -32,7 +32,7 @@ from irncodec.train.loop import evaluate_rd, modcrop
 
 TRAIN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "train" / "CBSD432"
 
-__all__ = ["bicubic_sr_rd", "holdout_images", "holdout_paths"]
+__all__ = ["bicubic_sr_rd", "holdout_images", "holdout_paths", "model_from_spec"]
 
 
 def holdout_paths(data: Path = TRAIN, holdout: int = TrainConfig.holdout) -> list[Path]:
@@ -61,7 +61,8 @@ def bicubic_sr_rd(
     return float(np.mean(values)), float(np.mean(bits))
 
 
-def _model(spec: str) -> torch.nn.Module:
+def model_from_spec(spec: str) -> torch.nn.Module:
+    """A registered model in eval mode, from ``ID`` or ``ID=WEIGHTS`` (a state dict of the same architecture)."""
     model_id, _, weights = spec.partition("=")
     net = load_model(find_model(model_id))
     if weights:
@@ -87,7 +88,7 @@ def main() -> None:
     curves: dict[str, dict[str, list[float]]] = {}
     lossy = {"lr_format": args.lr_format, "lr_chroma": args.lr_chroma}
     for spec in args.models:
-        net = _model(spec)
+        net = model_from_spec(spec)
         points = [evaluate_rd(net, images, lr_quality=q, **lossy) for q in qualities]
         curves[spec] = {"bpp": [b for _, b in points], "psnr": [p for p, _ in points]}
     sr_spec = sr_baseline(args.scale)

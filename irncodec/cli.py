@@ -457,6 +457,12 @@ def models() -> None:
     help="Keep a moving average of the weights with this per-step decay (e.g. 0.999); it is what is validated and"
     " written to weights.pt. 0, the default, disables it.",
 )
+@click.option(
+    "--colour-aug",
+    type=click.FloatRange(0.0, 1.0),
+    help="Fraction of patches whose channels are permuted and chroma amplified (1-3x), so the net also learns"
+    " saturated colour detail (coloured text, graphics) that natural photos lack. 0, the default, disables it.",
+)
 @click.option("--seed", type=int)
 @click.option(
     "--eval-every",

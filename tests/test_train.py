@@ -273,3 +273,28 @@ def test_psnr_loss_weights_each_patch_by_its_own_error() -> None:
     assert float(pair.grad[1].abs().max()) < 0.01
     with pytest.raises(ValueError, match="reconstruction loss"):
         reconstruction_loss(err, "l3")
+
+
+def test_colour_augmentation_saturates_and_permutes_some_patches() -> None:
+    from irncodec.train.data import PatchSampler, saturate
+
+    rng = np.random.default_rng(0)
+    grey = np.repeat(rng.integers(0, 256, (32, 32, 1), dtype=np.uint8), 3, axis=2)
+    assert np.array_equal(saturate(grey, 3.0), grey)  # no chroma to amplify
+    before = np.clip(grey.astype(int) + np.array([30, 0, -30]), 0, 255)
+    tinted = before.astype(np.uint8)
+    spread = saturate(tinted, 2.0).astype(int)
+    assert np.abs(spread[..., 0] - spread[..., 2]).mean() > 1.5 * np.abs(before[..., 0] - before[..., 2]).mean()
+    assert np.abs(saturate(tinted, 1.0).astype(int) - before).max() <= 1  # gain 1: only rounding
+
+    image = np.zeros((16, 16, 3), dtype=np.uint8)
+    image[..., 0] = 200  # a red photo: a permutation moves the red, the chroma gain keeps it saturated
+    plain = PatchSampler([image], 8, 64, seed=1).sample()
+    assert torch.all(plain[:, 0] > 0.7)
+    mixed = PatchSampler([image], 8, 64, seed=1, colour=0.5).sample()
+    changed = (mixed[:, 0, 0, 0] < 0.7).sum().item()
+    assert 5 < changed < 59  # 4 of the 6 permutations move the red away from R: about 21 of the 32 augmented
+    with pytest.raises(ValueError, match="colour"):
+        PatchSampler([image], 8, 4, seed=1, colour=1.5)
+    with pytest.raises(ValueError, match="colour_aug"):
+        TrainConfig(colour_aug=-0.1)

@@ -54,6 +54,8 @@ class TrainConfig:
     ema_decay: float = 0.0  # per-step decay of an exponential moving average of the weights; 0 disables
     lc_features: int = 48  # LR corrector width (arch "irn-lc")
     lc_blocks: int = 4  # LR corrector residual blocks (arch "irn-lc")
+    # fraction of patches with permuted channels and amplified chroma (irncodec.train.data.PatchSampler); 0 disables
+    colour_aug: float = 0.0
     freeze_irn: bool = False  # train only the corrector (arch "irn-lc"): the decoder stays the IRN it started from
 
     def __post_init__(self) -> None:
@@ -65,6 +67,8 @@ class TrainConfig:
             raise ValueError(f"unknown back_loss {self.back_loss!r}; known: {', '.join(BACK_LOSSES)}")
         if self.freeze_irn and self.arch != "irn-lc":
             raise ValueError(f"freeze_irn trains an LR corrector; arch {self.arch!r} has none")
+        if not 0.0 <= self.colour_aug <= 1.0:
+            raise ValueError(f"colour_aug must be a fraction in [0, 1], not {self.colour_aug}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
         if not 1 <= self.lr_quality_min <= self.lr_quality_max <= 100:

@@ -1,4 +1,4 @@
-"""Training patches from a folder of photos: random crops, flips and 90-degree rotations."""
+"""Training patches from a folder of photos: random crops, flips and 90-degree rotations, and optionally colour."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-__all__ = ["PatchSampler", "list_images", "load_rgb"]
+__all__ = ["PatchSampler", "list_images", "load_rgb", "saturate"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -29,14 +29,43 @@ def load_rgb(path: str | Path) -> np.ndarray:
         return np.array(im.convert("RGB"), dtype=np.uint8)
 
 
+# BT.601 full-range RGB -> YCbCr (rows Y, Cb, Cr), as JPEG uses it
+_YCBCR = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
+_RGB = np.linalg.inv(_YCBCR)
+
+
+def saturate(rgb: np.ndarray, gain: float) -> np.ndarray:
+    """``rgb`` (H x W x 3 uint8) with its chroma (Cb, Cr around their mid-point) multiplied by ``gain``, clipped."""
+    ycc = rgb.astype(np.float32) @ _YCBCR.T.astype(np.float32)
+    ycc[..., 1:] *= gain
+    out = ycc @ _RGB.T.astype(np.float32)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
 class PatchSampler:
     """Draws batches of random square HR patches, augmented with the 8 dihedral transforms.
 
+    With ``colour`` > 0, that fraction of the patches also gets its RGB channels
+    permuted at random and its chroma amplified by a gain drawn from 1 to 3
+    (clipped to the gamut): natural photos carry little
+    fine detail in their chroma, so a net trained on them alone decodes
+    saturated colour edges (coloured text, graphics) worse than bicubic.
+
     All images are held in memory as uint8; the sampler's state is one numpy
-    ``Generator`` so a resumed run draws the same batches it would have drawn.
+    ``Generator`` so a resumed run draws the same batches it would have drawn
+    (a run without colour draws exactly the numbers it drew before the option existed).
     """
 
-    def __init__(self, images: Sequence[np.ndarray], patch: int, batch: int, seed: int) -> None:
+    def __init__(
+        self,
+        images: Sequence[np.ndarray],
+        patch: int,
+        batch: int,
+        seed: int,
+        colour: float = 0.0,
+    ) -> None:
+        if not 0.0 <= colour <= 1.0:
+            raise ValueError(f"colour must be a fraction in [0, 1], not {colour}")
         usable = [im for im in images if im.shape[0] >= patch and im.shape[1] >= patch]
         if not usable:
             raise ValueError(f"no training image is at least {patch}x{patch}")
@@ -44,6 +73,7 @@ class PatchSampler:
         self.patch = patch
         self.batch = batch
         self.rng = np.random.default_rng(seed)
+        self.colour = colour
 
     def state(self) -> dict:
         return self.rng.bit_generator.state
@@ -63,5 +93,8 @@ class PatchSampler:
             k = int(self.rng.integers(8))
             if k & 4:
                 crop = crop[:, ::-1]
-            out[i] = np.rot90(crop, k & 3)
+            crop = np.rot90(crop, k & 3)
+            if self.colour and self.rng.random() < self.colour:
+                crop = saturate(crop[..., self.rng.permutation(3)], 1.0 + 2.0 * self.rng.random())
+            out[i] = crop
         return torch.from_numpy(out).permute(0, 3, 1, 2).float().div_(255.0)

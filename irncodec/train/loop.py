@@ -279,7 +279,7 @@ def train(
     if len(paths) <= cfg.holdout:
         raise ValueError(f"{data_dir} has {len(paths)} images; need more than the {cfg.holdout} held out")
     train_paths, val_paths = paths[: len(paths) - cfg.holdout], paths[len(paths) - cfg.holdout :]
-    sampler = PatchSampler([load_rgb(p) for p in train_paths], cfg.patch, cfg.batch, cfg.seed)
+    sampler = PatchSampler([load_rgb(p) for p in train_paths], cfg.patch, cfg.batch, cfg.seed, cfg.colour_aug)
     val_images = [load_rgb(p) for p in val_paths]
     report_images = [load_rgb(p) for p in list_images(report_dir)] if report_dir else []
     z_gen = torch.Generator().manual_seed(cfg.seed + 1)
