@@ -88,9 +88,9 @@ def _coder(kind: str, device: str, tile: int, max_pixels: int | None, precision:
 
 def encode_file(job: Job, options: dict) -> dict:
     """Encode ``job.src`` into ``job.dst`` atomically. ``options``: scale (``None``: every scale, budgets
-    only), lr_format, quality, model, z_seed, device, tile, a budget as max_bytes or bpp, refine (steps) and
-    progress (a ``progress(done, total)`` callback for them). Returns facts for the report (bytes, bpp, scale,
-    quality, model)."""
+    only), lr_format, quality, model, z_seed, device, tile, a budget as max_bytes or bpp, pick (try the
+    registry's alternative models too), refine (steps) and progress (a ``progress(done, total)`` callback for
+    them). Returns facts for the report (bytes, bpp, scale, quality, model)."""
     from bitstream import unpack
     from irncodec.imageio import DEFAULT_QUALITY, open_image, write_atomic
 
@@ -111,12 +111,13 @@ def encode_file(job: Job, options: dict) -> dict:
     if max_bytes is not None:
         data, quality = enc.encode_to_budget(image, max_bytes, **common)
     else:
-        data = enc.encode(image, quality=quality, **common)
+        data = enc.encode(image, quality=quality, pick=options.get("pick", False), **common)
     write_atomic(job.dst, data)
     header = unpack(data).header  # budgets choose the scale; quality bands may each have their own model
     info = {"bytes": len(data), "bpp": round(len(data) * 8 / (image.width * image.height), 4), "scale": header.scale}
     if common["lr_format"] != "png":
         info["quality"] = quality if quality is not None else DEFAULT_QUALITY
+    if common["lr_format"] != "png" or options.get("pick") or max_bytes is not None:
         info["model"] = header.model
     return info
 

@@ -26,7 +26,7 @@ from irncodec.errors import BudgetError, DeviceError, InputImageError, PayloadEr
 from irncodec.refine import lr_channel, lr_rate, refine_lr
 from irncodec.registry import (
     ModelSpec,
-    budget_alternatives,
+    alternatives,
     codec_scales,
     default_model,
     find_model,
@@ -328,8 +328,8 @@ class Encoder:
 
         A binary search over the LR quality packages candidates, taking the file size as non-decreasing in
         quality and checking the neighbours of the answer. Where the registry serves bands of quality with
-        different models (e.g. a 4:2:0 and a 4:4:4 JPEG model), and where it lists budget alternatives for a
-        band (``ModelSpec.budget_alternative``), each model's band is searched on its own with that model's
+        different models (e.g. a 4:2:0 and a 4:4:4 JPEG model), and where it lists alternatives for a
+        band (``ModelSpec.alternative``), each model's band is searched on its own with that model's
         forward pass; when more than one scale or band has a file that fits, each one's highest-quality fit
         is decoded here and the one closest to the input (mean squared error of the network's RGB, of its
         grey level for grey inputs) wins. A pinned ``model`` is searched over all qualities. A PNG LR has no
@@ -359,7 +359,7 @@ class Encoder:
             if pinned:
                 bands.append((pinned, None, None) if lr_format == "png" else (pinned, 0, 100))
             elif lr_format == "png":
-                bands.append((default_model(s, "png"), None, None))
+                bands += [(m, None, None) for m in (default_model(s, "png"), *alternatives(s, "png"))]
             else:
                 try:
                     bands += quality_bands(s, lr_format)
@@ -367,7 +367,7 @@ class Encoder:
                     if scale is not None:
                         raise
                     continue  # auto: a scale without a model for every quality is left out
-                bands += [(m, *m.lr_qualities) for m in budget_alternatives(s, lr_format)]
+                bands += [(m, *m.lr_qualities) for m in alternatives(s, lr_format)]
         if not bands:
             raise UnknownModelError(f"no installed model serves {lr_format} LRs at every quality")
         fits: list[tuple[ModelSpec, int | None]] = []  # each band's highest quality that fits
@@ -418,12 +418,27 @@ class Encoder:
         z_temperature: float | None = None,
         refine: int = 0,
         progress: Callable[[int, int], None] | None = None,
+        pick: bool = False,
     ) -> bytes:
-        """Encode a Pillow image. ``model`` defaults to the registry's choice for scale and format. ``refine``
-        spends that many gradient steps on the LR (:meth:`refine`, slow: each costs about three inverse passes)
-        and keeps the refined file only if it decodes closer to the input."""
+        """Encode a Pillow image. ``model`` defaults to the registry's choice for scale and format. ``pick``
+        (without ``model``) also encodes with the registry's alternatives for the scale, format and quality
+        (:func:`irncodec.registry.alternatives`, e.g. ``irn-x2-colour`` for graphics) and keeps the file that
+        decodes closest to the input: a forward and an inverse pass more per alternative, plus one for the
+        default. ``refine`` spends that many gradient steps on the LR (:meth:`refine`, slow: each costs about
+        three inverse passes) and keeps the refined file only if it decodes closer to the input."""
+        if pick and model is not None:
+            raise InputImageError(f"pick chooses the model; it cannot be combined with model {model}")
         analysis = self.analyze(image, scale=scale, lr_format=lr_format, model=model, quality=quality)
         data = self.package(analysis, lr_format, quality, z_seed=z_seed, z_temperature=z_temperature)
+        others = alternatives(scale, lr_format, _lr_quality(lr_format, quality)) if pick else []
+        if others:
+            candidates = [(analysis, data)]
+            for spec in others:
+                name = f"{spec.id}@{spec.hash_prefix}"
+                other = self.analyze(image, scale=scale, lr_format=lr_format, model=name, quality=quality)
+                candidates.append((other, self.package(other, lr_format, quality, z_seed, z_temperature)))
+            # the default first: a tie keeps it
+            analysis, data = min(candidates, key=lambda c: self._error(c[1], c[0].spec, c[0].image))
         if refine > 0:
             data = self._refined(analysis, data, refine, lr_format, quality, z_seed, z_temperature, progress)
         return data
@@ -525,10 +540,11 @@ def encode(
     z_seed: int = 0,
     device: str = "auto",
     refine: int = 0,
+    pick: bool = False,
 ) -> bytes:
     """One-shot encode of a Pillow image to ``.irn`` bytes (loads the model each call; see :class:`Encoder`)."""
     return Encoder(device=device).encode(
-        image, scale=scale, lr_format=lr_format, quality=quality, model=model, z_seed=z_seed, refine=refine
+        image, scale=scale, lr_format=lr_format, quality=quality, model=model, z_seed=z_seed, refine=refine, pick=pick
     )
 
 

@@ -22,7 +22,7 @@ __all__ = [
     "MODELS",
     "WEIGHTS_DIR",
     "ModelSpec",
-    "budget_alternatives",
+    "alternatives",
     "build_model",
     "codec_scales",
     "default_model",
@@ -52,9 +52,9 @@ class ModelSpec:
     lr_formats: tuple[str, ...] = ("png", "jpeg", "webp")  # payloads it serves by default
     lr_qualities: tuple[int, int] = (0, 100)  # lossy LR qualities it serves by default (inclusive)
     lr_chroma: str = "420"  # JPEG chroma sampling its LRs are written with (imageio.JPEG_CHROMA)
-    # Never the default for a quality, but byte-budget encoding also tries it over lr_qualities and keeps
-    # whichever model's file decodes closest to the input.
-    budget_alternative: bool = False
+    # Never the default for a quality, but encoding that picks among models (byte budgets, and ``pick`` in
+    # irncodec.codec.Encoder.encode) also tries it over lr_qualities and keeps whichever file decodes closest.
+    alternative: bool = False
     default: bool = True  # newest entry for its id and scale: the one new files use
     kind: str = "codec"  # "codec" (an invertible rescaler) or "sr-baseline" (benchmarks only)
     notes: str = field(default="", compare=False)
@@ -275,7 +275,7 @@ MODELS: tuple[ModelSpec, ...] = (
         "9860258fa87d39bc3c2a4943f696a4736c5009eb62b3bcba0819176df1f956a5",
         lr_formats=("jpeg",),
         lr_qualities=(70, 100),
-        budget_alternative=True,  # for smooth images, where 4:2:0 beats irn-x2-jpeg-444 at equal rate
+        alternative=True,  # for smooth images, where 4:2:0 beats irn-x2-jpeg-444 at equal rate
         notes="irn-x2-jpeg + 600 steps of 16x64x64 through JPEG q80-97 (fp32, cosine from 1e-4), 0.5 h",
     ),
     # Compression-aware through WebP (issue 5): irn-x2-jpeg fine-tuned with the codec's real WebP between the
@@ -415,7 +415,7 @@ MODELS: tuple[ModelSpec, ...] = (
         "56094ecdd4babc3090b6f6421599354818733625661bdcd0e69f47e58e13028c",
         lr_formats=("jpeg",),
         lr_qualities=(70, 100),
-        budget_alternative=True,  # for smooth images, where 4:2:0 may beat irn-x4-jpeg-444 at equal rate
+        alternative=True,  # for smooth images, where 4:2:0 may beat irn-x4-jpeg-444 at equal rate
         notes="irn-x4-jpeg@37069192 + 600 steps of 8x96x96 through JPEG q80-97 (fp32, cosine from 1e-4), 0.83 h",
     ),
     # The same for x4 (held-out BD-rate through WebP -8.8 % against irn-x4-jpeg, -0.7 % against irn-x4-jpeg-hq,
@@ -482,7 +482,7 @@ def default_model(scale: int, lr_format: str = "png", quality: int | None = None
 
     def serves(m: ModelSpec) -> bool:
         in_band = quality is None or lr_format == "png" or m.lr_qualities[0] <= quality <= m.lr_qualities[1]
-        chosen_by_quality = m.kind == "codec" and m.default and not m.budget_alternative
+        chosen_by_quality = m.kind == "codec" and m.default and not m.alternative
         return chosen_by_quality and m.scale == scale and lr_format in m.lr_formats and in_band
 
     for m in MODELS:
@@ -510,16 +510,26 @@ def quality_bands(scale: int, lr_format: str) -> list[tuple[ModelSpec, int, int]
 
 def codec_scales(lr_format: str = "png") -> list[int]:
     """The scales that have a default codec model for ``lr_format``, smallest first."""
-    chosen = (m for m in MODELS if m.kind == "codec" and m.default and not m.budget_alternative)
+    chosen = (m for m in MODELS if m.kind == "codec" and m.default and not m.alternative)
     return sorted({m.scale for m in chosen if lr_format in m.lr_formats})
 
 
-def budget_alternatives(scale: int, lr_format: str) -> list[ModelSpec]:
-    """The models byte-budget encoding tries beside the defaults for a scale and LR format."""
+def alternatives(scale: int, lr_format: str, quality: int | None = None) -> list[ModelSpec]:
+    """The models that encoding which picks among models (byte budgets, ``Encoder.encode(pick=True)``) tries
+    beside the defaults for a scale and LR format; with a lossy ``quality``, those whose band holds it."""
+
+    def in_band(m: ModelSpec) -> bool:
+        return quality is None or lr_format == "png" or m.lr_qualities[0] <= quality <= m.lr_qualities[1]
+
     return [
         m
         for m in MODELS
-        if m.kind == "codec" and m.default and m.budget_alternative and m.scale == scale and lr_format in m.lr_formats
+        if m.kind == "codec"
+        and m.default
+        and m.alternative
+        and m.scale == scale
+        and lr_format in m.lr_formats
+        and in_band(m)
     ]
 
 

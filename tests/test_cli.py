@@ -144,6 +144,10 @@ def test_budget_flags(runner: CliRunner, tiny_models: dict, png: Path, tmp_path:
     assert res.exit_code == 2
     res = runner.invoke(main, ["encode", str(png), "-o", str(out), "--scale", "auto"])
     assert res.exit_code == 2 and "budget" in res.stderr
+    res = runner.invoke(main, ["encode", str(png), "-o", str(out), "--pick", "--model", "tiny-x2"])
+    assert res.exit_code == 2 and "--pick" in res.stderr
+    res = runner.invoke(main, ["encode", str(png), "-o", str(out), "--pick", "--device", "cpu"])
+    assert res.exit_code == 0 and "model=tiny-x2" in res.stderr  # no alternative registered: the default
     # --scale auto tries both scales: a budget only x4 meets is met at x4
     x4 = tmp_path / "x4.irn"
     assert runner.invoke(main, ["encode", str(png), "-o", str(x4), "--scale", "4", "--device", "cpu"]).exit_code == 0

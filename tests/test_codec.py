@@ -456,7 +456,7 @@ def test_budget_takes_the_band_whose_file_decodes_closer(
     other = "high" if good_band == "low" else "low"
     alternative = good_band == "alternative"
     good = dataclasses.replace(
-        good, lr_formats=("jpeg",), lr_qualities=bands[good_band], temperature=0.0, budget_alternative=alternative
+        good, lr_formats=("jpeg",), lr_qualities=bands[good_band], temperature=0.0, alternative=alternative
     )
     bad = dataclasses.replace(bad, lr_formats=("jpeg",), lr_qualities=bands[other])
     models = (good, bad) + (
@@ -475,6 +475,37 @@ def test_budget_takes_the_band_whose_file_decodes_closer(
     assert bands[good_band][0] <= quality <= bands[good_band][1]
     top_of_other = enc.encode(im, lr_format="jpeg", quality=bands[other][1])
     assert _mse(dec.decode(data), im) < _mse(dec.decode(top_of_other), im)
+
+
+@pytest.mark.parametrize("good_is_alternative", [True, False])
+def test_pick_keeps_the_model_whose_png_file_decodes_closer(
+    tiny_models: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, good_is_alternative: bool
+) -> None:
+    """With ``pick`` the encoder also tries the alternatives for PNG and keeps the closer decode (the untrained
+    IRN, Haar down and up, beats a randomised one on a smooth image); a PNG budget does the same; without
+    ``pick`` the default is used, and ``pick`` with a pinned model is refused."""
+    import dataclasses
+
+    from irncodec.models import IRN
+    from tests.conftest import TINY
+
+    path = tmp_path / "tiny-x2-untrained.pt"
+    torch.save(IRN(scale=2, **TINY).state_dict(), path)
+    good = dataclasses.replace(tiny_models[2], id="tiny-good", weights=str(path), sha256=registry.sha256_file(path))
+    bad = dataclasses.replace(tiny_models[2], id="tiny-bad")
+    default, alternative = (bad, good) if good_is_alternative else (good, bad)
+    alternative = dataclasses.replace(alternative, lr_formats=("png",), temperature=0.0, alternative=True)
+    default = dataclasses.replace(default, lr_formats=("png",), temperature=0.0)
+    monkeypatch.setattr(registry, "MODELS", (default, alternative))
+    yy, xx = np.mgrid[0:64, 0:96]
+    im = Image.fromarray((np.stack([xx * 2, yy * 3, xx + yy], -1) + 20).astype(np.uint8))
+    enc = Encoder(device="cpu")
+    assert unpack(enc.encode(im)).header.model == default.id
+    assert unpack(enc.encode(im, pick=True)).header.model == "tiny-good"
+    data, _ = enc.encode_to_budget(im, 10**6, lr_format="png")
+    assert unpack(data).header.model == "tiny-good"
+    with pytest.raises(InputImageError, match="pick"):
+        enc.encode(im, pick=True, model=default.id)
 
 
 def test_budget_with_a_pinned_model_keeps_its_weights(
