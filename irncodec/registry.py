@@ -100,6 +100,20 @@ MODELS: tuple[ModelSpec, ...] = (
         "1235 + 2593 + 1948 steps of 16x144x144 (squared error, LR guidance 0.1, cosine from 5e-5, 5e-5, 3e-5) on "
         "a shared H100, 0.32 h",
     ),
+    # 2026-11-25 (fifteenth session): irn-x2@e58d76c0 trained on with colour augmentation (--colour-aug 0.25).
+    # Coloured graphics (benchmarks/colour.py) 23.06 -> 25.57 dB RGB; held-out photos 36.194 -> 36.135. Never the
+    # default: an alternative that `encode --pick` and PNG budgets try, keeping whichever file decodes closer.
+    _irn(
+        "irn-x2-colour",
+        2,
+        "06d988e0d408bd153046f5dfe4f6c7059a77bc52b49b323733b3b038971091e2",
+        arch="irn-lc",
+        lr_formats=("png",),
+        alternative=True,
+        notes="growth 16, 0.51M params + a 0.18M-param LR corrector; z = 0; irn-x2@e58d76c0 + 850 steps of 8x96x96 "
+        "with a quarter of the patches channel-permuted and chroma-amplified 1-3x (recipe joint, cosine from "
+        "3e-5), 1.68 h; for coloured text and graphics",
+    ),
     # Held-out 35.792 dB (2026-11-24, twelfth session; @899a5599: 35.574): @899a5599 with the IRN and its corrector
     # trained together (recipe corrector --train-irn): a new decoder, IRN's exact inverse of new weights.
     _irn(
