@@ -120,6 +120,7 @@ def _bicubic_up(y: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 
 def _mean(rows: list[dict], label: str) -> dict[str, float]:
+    """Mean of each score of ``label`` over ``rows``."""
     return {k: round(float(np.mean([r[label][k] for r in rows])), 3) for k in rows[0][label]}
 
 
@@ -152,11 +153,7 @@ def main() -> None:
     groups = {"coloured graphics": [r for r in rows if not r["image"].startswith(("held-out", "text grey"))]}
     if args.photos:
         groups["held-out photos"] = [r for r in rows if r["image"].startswith("held-out")]
-    means = [
-        {"image": f"mean, {g}"}
-        | {m: {k: round(float(np.mean([r[m][k] for r in rs])), 3) for k in rs[0][m]} for m in labels}
-        for g, rs in groups.items()
-    ]
+    means = [{"image": f"mean, {g}"} | {m: _mean(rs, m) for m in labels} for g, rs in groups.items()]
     table = _table(rows + means, labels)
     print(table)
     if args.out is not None:

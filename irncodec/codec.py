@@ -333,9 +333,9 @@ class Encoder:
         forward pass; when more than one scale or band has a file that fits, each one's highest-quality fit
         is decoded here and the one closest to the input (mean squared error of the network's RGB, of its
         grey level for grey inputs) wins. A pinned ``model`` is searched over all qualities. A PNG LR has no
-        quality to lower: each scale's file fits or not. :class:`BudgetError` when nothing fits. ``refine``
-        steps (:meth:`refine`) then go to the winner only; its refined file is kept if it still fits and
-        decodes closer to the input (bytes the refinement frees are not spent on a higher quality).
+        quality to lower: each scale's (and each PNG alternative's) file fits or not. :class:`BudgetError` when
+        nothing fits. ``refine`` steps (:meth:`refine`) then go to the winner only; its refined file is kept if
+        it still fits and decodes closer to the input (bytes the refinement frees are not spent on a higher quality).
         """
         _check_format(lr_format, None)
         pinned = find_model(model) if model else None
@@ -427,7 +427,7 @@ class Encoder:
         default. ``refine`` spends that many gradient steps on the LR (:meth:`refine`, slow: each costs about
         three inverse passes) and keeps the refined file only if it decodes closer to the input."""
         if pick and model is not None:
-            raise InputImageError(f"pick chooses the model; it cannot be combined with model {model}")
+            raise ValueError(f"pick chooses the model; it cannot be combined with model {model}")
         analysis = self.analyze(image, scale=scale, lr_format=lr_format, model=model, quality=quality)
         data = self.package(analysis, lr_format, quality, z_seed=z_seed, z_temperature=z_temperature)
         others = alternatives(scale, lr_format, _lr_quality(lr_format, quality)) if pick else []

@@ -282,7 +282,7 @@ MODELS: tuple[ModelSpec, ...] = (
     ),
     # The former high-quality band (issue 5; irn-x2-jpeg-444 serves q70-100 since 2026-11-24): the first
     # irn-x2-jpeg + 600 steps through JPEG q80-97 only; held-out +0.02 / +0.10 / +0.15 dB over irn-x2-jpeg at
-    # q85 / 90 / 95. Now a budget alternative: on smooth images 4:2:0 beats the 4:4:4 model at equal rate.
+    # q85 / 90 / 95. Now an alternative (budgets, --pick): on smooth images 4:2:0 beats the 4:4:4 model at equal rate.
     _irn(
         "irn-x2-jpeg-hq",
         2,
@@ -422,7 +422,7 @@ MODELS: tuple[ModelSpec, ...] = (
         "weights' moving average (decay 0.998), 1.96 h (6.03 h in all)",
     ),
     # The former high-quality band (+0.01 to +0.12 dB over irn-x4-jpeg at q80-95 on the held-out photos); since
-    # 2026-11-24 a budget alternative for q70-100, as irn-x2-jpeg-hq is at x2.
+    # 2026-11-24 an alternative for q70-100, as irn-x2-jpeg-hq is at x2.
     _irn(
         "irn-x4-jpeg-hq",
         4,

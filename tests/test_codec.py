@@ -442,7 +442,7 @@ def test_budget_takes_the_band_whose_file_decodes_closer(
 ) -> None:
     """An untrained IRN (identity couplings: Haar down and up) beats a randomised one on a smooth image, so the
     budget search must return the untrained one's band, whichever band it serves, also when it is only a
-    budget alternative to the randomised default of the high band."""
+    alternative to the randomised default of the high band."""
     import dataclasses
 
     from irncodec.models import IRN
@@ -504,8 +504,32 @@ def test_pick_keeps_the_model_whose_png_file_decodes_closer(
     assert unpack(enc.encode(im, pick=True)).header.model == "tiny-good"
     data, _ = enc.encode_to_budget(im, 10**6, lr_format="png")
     assert unpack(data).header.model == "tiny-good"
-    with pytest.raises(InputImageError, match="pick"):
+    with pytest.raises(ValueError, match="pick"):
         enc.encode(im, pick=True, model=default.id)
+
+
+def test_pick_with_a_jpeg_lr_tries_only_the_alternatives_of_the_quality(
+    tiny_models: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from irncodec.models import IRN
+    from tests.conftest import TINY
+
+    path = tmp_path / "tiny-x2-untrained.pt"
+    torch.save(IRN(scale=2, **TINY).state_dict(), path)
+    good = dataclasses.replace(
+        tiny_models[2], id="tiny-good", weights=str(path), sha256=registry.sha256_file(path), lr_formats=("jpeg",)
+    )
+    good = dataclasses.replace(good, lr_qualities=(70, 100), temperature=0.0, alternative=True)
+    bad = dataclasses.replace(tiny_models[2], id="tiny-bad", lr_formats=("jpeg",), temperature=0.0)
+    monkeypatch.setattr(registry, "MODELS", (bad, good))
+    yy, xx = np.mgrid[0:64, 0:96]
+    im = Image.fromarray((np.stack([xx * 2, yy * 3, xx + yy], -1) + 20).astype(np.uint8))
+    enc = Encoder(device="cpu")
+    assert unpack(enc.encode(im, lr_format="jpeg", quality=60, pick=True)).header.model == "tiny-bad"
+    assert unpack(enc.encode(im, lr_format="jpeg", quality=90, pick=True)).header.model == "tiny-good"
+    assert unpack(enc.encode(im, lr_format="jpeg", quality=90)).header.model == "tiny-bad"
 
 
 def test_budget_with_a_pinned_model_keeps_its_weights(

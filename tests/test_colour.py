@@ -7,6 +7,7 @@ import torch
 
 from benchmarks.colour import chroma_psnr, graphics, measure
 from irncodec.models import IRN
+from tests.conftest import make_tiny_irn
 
 
 def test_graphics_are_fixed_and_coloured() -> None:
@@ -29,8 +30,7 @@ def test_chroma_psnr_ignores_a_grey_error_and_sees_a_colour_one() -> None:
 
 
 def test_measure_scores_each_model_and_bicubic() -> None:
-    torch.manual_seed(0)
-    net = IRN(scale=2, blocks=1, growth=4).eval()
+    net = make_tiny_irn(2)  # randomised couplings
     rows = measure({"tiny": net}, {"green sinusoid p16": graphics()["green sinusoid p16"]}, 2)
     assert [r["image"] for r in rows] == ["green sinusoid p16"]
     assert set(rows[0]) == {"image", "tiny", "bicubic"}

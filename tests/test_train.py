@@ -298,3 +298,25 @@ def test_colour_augmentation_saturates_and_permutes_some_patches() -> None:
         PatchSampler([image], 8, 4, seed=1, colour=1.5)
     with pytest.raises(ValueError, match="colour_aug"):
         TrainConfig(colour_aug=-0.1)
+
+
+def test_colour_sampler_resumes_exactly_and_colour_zero_draws_as_before() -> None:
+    from irncodec.train.data import PatchSampler
+
+    rng = np.random.default_rng(3)
+    images = [rng.integers(0, 256, (24, 20, 3), dtype=np.uint8) for _ in range(3)]
+    old = np.random.default_rng(5)  # the draws of a sampler without the colour option, written out
+    expected = []
+    for _ in range(4):
+        im = images[int(old.integers(3))]
+        top, left, k = int(old.integers(24 - 8 + 1)), int(old.integers(20 - 8 + 1)), int(old.integers(8))
+        crop = im[top : top + 8, left : left + 8]
+        expected.append(np.rot90(crop[:, ::-1] if k & 4 else crop, k & 3))
+    plain = PatchSampler(images, 8, 4, seed=5, colour=0.0).sample()
+    assert torch.equal(plain, torch.from_numpy(np.stack(expected)).permute(0, 3, 1, 2).float() / 255.0)
+    a = PatchSampler(images, 8, 4, seed=5, colour=0.7)
+    a.sample()
+    state = a.state()
+    b = PatchSampler(images, 8, 4, seed=99, colour=0.7)
+    b.set_state(state)
+    assert torch.equal(a.sample(), b.sample())
