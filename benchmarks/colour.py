@@ -29,12 +29,11 @@ from PIL import Image, ImageDraw, ImageFont
 from benchmarks.holdout_rd import TRAIN, holdout_images, model_from_spec
 from irncodec.metrics import psnr, y_psnr
 from irncodec.rescale import bicubic_down, downscale, quantize, upscale
+from irncodec.train.jpeg import RGB_TO_YCC
 from irncodec.train.loop import modcrop
 
 __all__ = ["chroma_psnr", "graphics", "measure"]
 
-# BT.601 full-range chroma rows (JPEG's Cb and Cr), per unit RGB
-_CHROMA = torch.tensor([[-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
 
 # (text colour, background colour) of the text images; the first pair is the grey control
 _TEXT_COLOURS = (
@@ -84,8 +83,9 @@ def graphics() -> dict[str, np.ndarray]:
 
 def chroma_psnr(a: torch.Tensor, b: torch.Tensor) -> float:
     """PSNR of the Cb and Cr planes (BT.601 full range) of two N x 3 x H x W RGB tensors in [0, 1]."""
-    ca = torch.einsum("kc,nchw->nkhw", _CHROMA, a)
-    cb = torch.einsum("kc,nchw->nkhw", _CHROMA, b)
+    chroma = RGB_TO_YCC[1:].to(a)  # JPEG's Cb and Cr rows
+    ca = torch.einsum("kc,nchw->nkhw", chroma, a)
+    cb = torch.einsum("kc,nchw->nkhw", chroma, b)
     return psnr(ca, cb)
 
 

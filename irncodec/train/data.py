@@ -10,6 +10,8 @@ import torch
 from PIL import Image
 from torch import Tensor
 
+from irncodec.train.jpeg import RGB_TO_YCC, YCC_TO_RGB
+
 __all__ = ["PatchSampler", "list_images", "load_rgb", "saturate"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
@@ -29,16 +31,11 @@ def load_rgb(path: str | Path) -> np.ndarray:
         return np.array(im.convert("RGB"), dtype=np.uint8)
 
 
-# BT.601 full-range RGB -> YCbCr (rows Y, Cb, Cr), as JPEG uses it
-_YCBCR = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
-_RGB = np.linalg.inv(_YCBCR)
-
-
 def saturate(rgb: np.ndarray, gain: float) -> np.ndarray:
     """``rgb`` (H x W x 3 uint8) with its chroma (Cb, Cr around their mid-point) multiplied by ``gain``, clipped."""
-    ycc = rgb.astype(np.float32) @ _YCBCR.T.astype(np.float32)
+    ycc = rgb.astype(np.float32) @ RGB_TO_YCC.numpy().T
     ycc[..., 1:] *= gain
-    out = ycc @ _RGB.T.astype(np.float32)
+    out = ycc @ YCC_TO_RGB.numpy().T
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 

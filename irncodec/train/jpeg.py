@@ -26,6 +26,8 @@ from irncodec.imageio import encode_plane, jpeg_sampling
 from irncodec.train.config import LR_CODECS
 
 __all__ = [
+    "RGB_TO_YCC",
+    "YCC_TO_RGB",
     "jpeg_channel",
     "jpeg_decode",
     "jpeg_encode",
@@ -158,8 +160,9 @@ def _dct_matrix() -> Tensor:
 
 
 _DCT = _dct_matrix()
-_RGB2YCC = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
-_YCC2RGB = torch.linalg.inv(_RGB2YCC)
+# BT.601 full-range RGB -> YCbCr (rows Y, Cb, Cr), as JPEG uses it; per unit RGB
+RGB_TO_YCC = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
+YCC_TO_RGB = torch.linalg.inv(RGB_TO_YCC)
 
 
 def _soft_round(x: Tensor) -> Tensor:
@@ -192,7 +195,7 @@ def _planes(x: Tensor, quality: int, chroma: str = "420") -> list[tuple[Tensor, 
     pool = 1 if jpeg_sampling(chroma) else 2  # 4:4:4 (Pillow told to sample 1:1) keeps full-size chroma
     h, w = x.shape[-2:]
     xp = F.pad(x, (0, (-w) % 16, 0, (-h) % 16), mode="replicate") * 255.0
-    ycc = torch.einsum("ij,njhw->nihw", _RGB2YCC.to(xp), xp)
+    ycc = torch.einsum("ij,njhw->nihw", RGB_TO_YCC.to(xp), xp)
     luma_t, chroma_t = quant_tables(quality)
     return [(ycc[:, :1] - 128.0, luma_t)] + [(F.avg_pool2d(ycc[:, c : c + 1], pool), chroma_t) for c in (1, 2)]
 
@@ -206,7 +209,7 @@ def jpeg_simulate(x: Tensor, quality: int, chroma: str = "420") -> Tensor:
     up = [_quantize_plane(p, t) for p, t in planes]
     if chroma == "420":
         up = [F.interpolate(p, scale_factor=2, mode="bilinear", align_corners=False) for p in up]
-    rgb = torch.einsum("ij,njhw->nihw", _YCC2RGB.to(y), torch.cat([y, *up], dim=1)) / 255.0
+    rgb = torch.einsum("ij,njhw->nihw", YCC_TO_RGB.to(y), torch.cat([y, *up], dim=1)) / 255.0
     return rgb[..., :h, :w].clamp(0.0, 1.0)
 
 
