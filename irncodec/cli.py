@@ -424,7 +424,7 @@ def models() -> None:
     "--lambda-forw",
     type=float,
     help="Weight of the LR guidance loss (default scale**2, as the paper; 0 for recipe corrector, scale**2 / 40 for"
-    " joint).",
+    " joint and jpeg-mse).",
 )
 @click.option("--lambda-back", type=float, help="Weight of the HR reconstruction loss (1 in the paper).")
 @click.option(
@@ -439,24 +439,24 @@ def models() -> None:
 @click.option(
     "--lr-quality-min",
     type=click.IntRange(1, 100),
-    help="Lowest LR quality drawn per step (recipes jpeg, jpeg-lc, jpeg-crm, webp; 50).",
+    help="Lowest LR quality drawn per step (recipes jpeg, jpeg-mse, jpeg-lc, jpeg-crm, webp; 50).",
 )
 @click.option(
     "--lr-quality-max",
     type=click.IntRange(1, 100),
-    help="Highest LR quality drawn per step (recipes jpeg, jpeg-lc, jpeg-crm, webp; 95).",
+    help="Highest LR quality drawn per step (recipes jpeg, jpeg-mse, jpeg-lc, jpeg-crm, webp; 95).",
 )
 @click.option(
     "--lr-chroma",
     type=click.Choice(JPEG_CHROMA),
-    help="JPEG chroma sampling of the LR in the loop (recipes jpeg, jpeg-lc, jpeg-crm; 420, libjpeg's default, or "
-    "444: full-size Cb and Cr).",
+    help="JPEG chroma sampling of the LR in the loop (recipes jpeg, jpeg-mse, jpeg-lc, jpeg-crm; 420, libjpeg's "
+    "default, or 444: full-size Cb and Cr).",
 )
 @click.option(
     "--lambda-rate",
     type=float,
-    help="Weight of the LR's estimated JPEG bits per LR pixel (recipes jpeg, jpeg-lc, jpeg-crm; 0, the default, "
-    "leaves the rate out).",
+    help="Weight of the LR's estimated JPEG bits per LR pixel (recipes jpeg, jpeg-mse, jpeg-lc, jpeg-crm; 0, the "
+    "default, leaves the rate out).",
 )
 @click.option(
     "--bf16/--no-bf16",

@@ -145,7 +145,7 @@ def test_compression_aware_training_runs_and_resumes(arch: str, codec: str, data
 @pytest.mark.parametrize("scale", [2, 4])
 def test_recipes_set_the_lr_guidance_for_their_loss(scale: int) -> None:
     """The paper's scale**2 for the L1 recipes, none for the frozen-IRN corrector, scale**2 / 40 for the joint
-    recipe's squared error; an explicit weight always wins."""
+    and jpeg-mse recipes' squared error; an explicit weight always wins."""
     assert recipe_config("fast", scale).lambda_forw == scale**2
     assert recipe_config("corrector", scale).lambda_forw == 0.0
     joint = recipe_config("joint", scale)
@@ -154,6 +154,10 @@ def test_recipes_set_the_lr_guidance_for_their_loss(scale: int) -> None:
     jpeg_lc = recipe_config("jpeg-lc", scale)
     assert (jpeg_lc.arch, jpeg_lc.lr_codec, jpeg_lc.lambda_forw) == ("irn-lc", "jpeg", scale**2)
     assert jpeg_lc.weight_decay == 0.0 and not jpeg_lc.freeze_irn
+    jpeg_mse = recipe_config("jpeg-mse", scale)
+    assert (jpeg_mse.arch, jpeg_mse.lr_codec, jpeg_mse.back_loss) == ("irn", "jpeg", "l2")
+    assert jpeg_mse.lambda_forw == pytest.approx(scale**2 / 40)
+    assert jpeg_mse.lambda_z == 0.0 and jpeg_mse.weight_decay == 0.0
 
 
 def test_corrector_recipe_trains_only_the_corrector(data_dir: Path, tmp_path: Path) -> None:

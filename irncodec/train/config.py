@@ -98,6 +98,15 @@ RECIPES: dict[str, dict] = {
     # through the codec (start it with --init-from a compression-aware IRN's weights); no weight decay, as recipe
     # corrector.
     "jpeg-lc": {"lr_codec": "jpeg", "arch": "irn-lc", "weight_decay": 0.0},
+    # Recipe jpeg with the joint recipe's losses: the squared error PSNR measures instead of L1, no z loss, no weight
+    # decay, LR guidance at scale**2 / 40 (start it with --init-from a compression-aware IRN's weights).
+    "jpeg-mse": {
+        "lr_codec": "jpeg",
+        "lambda_z": 0.0,
+        "back_loss": "l2",
+        "weight_decay": 0.0,
+        "guidance_per_scale2": 1 / 40,
+    },
     # The same with an LR restoration module in front of the inverse (IRN journal extension's CRM).
     "jpeg-crm": {"lr_codec": "jpeg", "arch": "irn-crm"},
     # The same through WebP (forward value the codec's real WebP, gradient from the JPEG simulation).
