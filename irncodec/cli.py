@@ -430,8 +430,9 @@ def models() -> None:
 @click.option(
     "--back-loss",
     type=click.Choice(BACK_LOSSES),
-    help="HR reconstruction loss: l1 (the paper's, the default), l2 (the squared error PSNR measures) or psnr (the"
-    " squared error with every patch weighted as the mean PSNR over patches weights it).",
+    help="HR reconstruction loss: l1 (the paper's, the default), l2 (the squared error PSNR measures; the default of"
+    " recipes corrector, joint and jpeg-mse) or psnr (the squared error with every patch weighted as the mean PSNR"
+    " over patches weights it).",
 )
 @click.option(
     "--lambda-z", type=float, help="Weight of the z^2 loss that pushes the discarded latent to zero (1 in the paper)."

@@ -268,7 +268,7 @@ MODELS: tuple[ModelSpec, ...] = (
         notes="irn-x2 + 1500 steps of 16x64x64 through JPEG q50-95 (lr 1e-4 cosine), 0.7 h",
     ),
     # Trained through 4:4:4 JPEG (issue 5; docs/recipes.md, "JPEG chroma sampling"): 4:2:0 caps every model near
-    # 27.8 dB at x2. On the held-out photos it beats the 4:2:0 pair at equal rate from quality 70 (+0.12 dB at
+    # 27.8 dB at x2. On the held-out photos @4f7a87a5 beats the 4:2:0 pair at equal rate from quality 70 (+0.12 dB at
     # 0.61 bpp, +0.35 at 0.69, +1.5 at 1.0, +2.7 at 1.3) and loses below 65 (-0.12 dB at 0.35-0.42 bpp).
     # Since 2026-11-25: @4f7a87a5 fine-tuned with the squared error (recipe jpeg-mse, LR guidance 0.35): held-out
     # BD-rate -6.95 % (BD-PSNR +0.30 dB) over q60-95, q75 28.12 dB at 0.750 bpp (was 27.49 at 0.693); its LR moved
