@@ -77,6 +77,10 @@ class TrainConfig:
             )
 
 
+# The losses of the recipes that train for PSNR: the squared error, no z loss, no weight decay (whose pull would
+# dwarf gradients that small).
+_SQUARED_ERROR = {"lambda_z": 0.0, "back_loss": "l2", "weight_decay": 0.0}
+
 RECIPES: dict[str, dict] = {
     # Measured fastest per CPU-hour (issue 9): narrow net, z = 0 in the inverse pass, bf16.
     "fast": {},
@@ -100,13 +104,7 @@ RECIPES: dict[str, dict] = {
     "jpeg-lc": {"lr_codec": "jpeg", "arch": "irn-lc", "weight_decay": 0.0},
     # Recipe jpeg with the joint recipe's losses: the squared error PSNR measures instead of L1, no z loss, no weight
     # decay, LR guidance at scale**2 / 40 (start it with --init-from a compression-aware IRN's weights).
-    "jpeg-mse": {
-        "lr_codec": "jpeg",
-        "lambda_z": 0.0,
-        "back_loss": "l2",
-        "weight_decay": 0.0,
-        "guidance_per_scale2": 1 / 40,
-    },
+    "jpeg-mse": {"lr_codec": "jpeg", **_SQUARED_ERROR, "guidance_per_scale2": 1 / 40},
     # The same with an LR restoration module in front of the inverse (IRN journal extension's CRM).
     "jpeg-crm": {"lr_codec": "jpeg", "arch": "irn-crm"},
     # The same through WebP (forward value the codec's real WebP, gradient from the JPEG simulation).
@@ -117,9 +115,7 @@ RECIPES: dict[str, dict] = {
     "corrector": {
         "arch": "irn-lc",
         "freeze_irn": True,
-        "lambda_z": 0.0,
-        "back_loss": "l2",
-        "weight_decay": 0.0,
+        **_SQUARED_ERROR,
         "guidance_per_scale2": 0.0,
     },
     # The IRN and its LR corrector trained together (a new decoder, still the exact inverse; start it with
@@ -128,9 +124,7 @@ RECIPES: dict[str, dict] = {
     "joint": {
         "arch": "irn-lc",
         "freeze_irn": False,
-        "lambda_z": 0.0,
-        "back_loss": "l2",
-        "weight_decay": 0.0,
+        **_SQUARED_ERROR,
         "guidance_per_scale2": 1 / 40,
     },
 }
