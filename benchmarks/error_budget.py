@@ -2,6 +2,7 @@
 
     python -m benchmarks.error_budget irn-x2 --dataset Set5
     python -m benchmarks.error_budget irn-x2 --weights runs/x2/weights.pt   # a run's weights, same architecture
+    python -m benchmarks.error_budget irn-x4-jpeg-444 --holdout   # the training set's held-out photos instead
 
 The forward pass gives the LR ``y`` and the latent ``z``; the codec stores ``y`` in 8 bits and drops ``z``
 (the decoder feeds the model's temperature, 0 for the shipped models). Mean RGB PSNR on the test set of four
@@ -11,6 +12,9 @@ inverse passes splits the error:
 - ``exact y, z = 0``: the cost of dropping ``z`` alone;
 - ``8-bit y, true z``: the cost of the 8-bit LR alone;
 - LR PSNR against the 8-bit bicubic LR, and the RMS of ``z``.
+
+``--holdout`` scores the photos the training loop validates on (never a test set), which is where a run's LR
+drift is judged before it ships.
 
 The split assumes the forward pass is the inverse's exact inverse, so models with a learned LR correction
 (architecture ``irn-lc``, whose forward pass changes the LR but not ``z``) are refused.
@@ -25,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from benchmarks.holdout_rd import TRAIN, holdout_images
 from irncodec.metrics import psnr
 from irncodec.registry import find_model, load_model
 from irncodec.rescale import bicubic_down, quantize
@@ -70,6 +75,7 @@ def main() -> None:
     parser.add_argument("--weights", type=Path, help="a state dict of the same architecture (e.g. RUN/weights.pt)")
     parser.add_argument("--dataset", default="Set5")
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--holdout", action="store_true", help="the training set's held-out photos, not a test set")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -79,8 +85,12 @@ def main() -> None:
     net = load_model(spec)
     if args.weights is not None:
         net.load_state_dict(torch.load(args.weights, map_location="cpu", weights_only=True))
-    images = [load_rgb(p) for p in list_images(args.data / args.dataset)]
-    print(json.dumps({"model": args.model, "weights": str(args.weights or ""), **error_budget(net, images)}))
+    if args.holdout:
+        images, where = holdout_images(TRAIN), "held-out"
+    else:
+        images, where = [load_rgb(p) for p in list_images(args.data / args.dataset)], args.dataset
+    scores = error_budget(net, images)
+    print(json.dumps({"model": args.model, "weights": str(args.weights or ""), "images": where, **scores}))
 
 
 if __name__ == "__main__":
