@@ -85,7 +85,12 @@ def test_rd_benchmark_writes_every_output(tiny_sr: None, tmp_path: Path, monkeyp
         ("irncodec-jpeg", "stock-irn-jpeg"),
     }
     assert ("irncodec-jpeg", "bicubic-webp-sr") not in {(r["method"], r["baseline"]) for r in bd}
-    assert "BD-rate" in (out / "bd.md").read_text()
+    text = (out / "bd.md").read_text()
+    assert "BD-rate" in text
+    # every measured point's mean is listed, lossless ones and each quality of a curve
+    means = result["results"]
+    assert f"| Tiny | x2 | irncodec-jpeg | 80 | {means['bpp'][2]:.3f} | {means['psnr-rgb'][2]:.2f} |" in text
+    assert "| Tiny | x2 | irncodec-png | lossless |" in text
 
 
 def test_format_flags_take_comma_lists_and_reject_unknown_names() -> None:
