@@ -426,6 +426,21 @@ MODELS: tuple[ModelSpec, ...] = (
     # Trained through 4:4:4 JPEG like irn-x2-jpeg-444 (issue 5; docs/recipes.md, "x4 through 4:4:4"). On the
     # held-out photos it ties the 4:2:0 irn-x4-jpeg at equal rate at q50-65 (-0.03 to +0.02 dB) and wins from q70
     # against the better 4:2:0 curve: +0.08 dB at 0.175 bpp, +0.29 at 0.23, +0.85 at 0.35; so it serves q70-100.
+    # Since 2026-11-25: @4461faee fine-tuned with the squared error (recipe jpeg-mse, LR guidance 1.4 = 4^2 x 0.35 / 4,
+    # the x2 model's setting): held-out BD-rate -16.8 % (BD-PSNR +0.39 dB) over q60-95, q75 24.16 dB at 0.229 bpp
+    # (was 23.53 at 0.196); its LR moved further from the bicubic LR (held-out 31.62 -> 26.55 dB: more chroma grain
+    # when zoomed in). Guidance 3 kept the LR closer (30.29 dB) for less (-10.2 %).
+    _irn(
+        "irn-x4-jpeg-444",
+        4,
+        "4bac13bce31ccd1f384216616178de20a41de5de4187ebc67a17b6c01c17bc3e",
+        lr_formats=("jpeg",),
+        lr_qualities=(70, 100),
+        lr_chroma="444",
+        notes="irn-x4-jpeg-444@4461faee + 520 steps of 8x96x96 through 4:4:4 JPEG q50-95, squared error, LR "
+        "guidance 1.4, no z loss (recipe jpeg-mse, fp32, cosine from 5e-5), 0.23 h (6.26 h in all)",
+    ),
+    # The first irn-x4-jpeg-444 (2026-11-24); its files still decode.
     _irn(
         "irn-x4-jpeg-444",
         4,
@@ -433,6 +448,7 @@ MODELS: tuple[ModelSpec, ...] = (
         lr_formats=("jpeg",),
         lr_qualities=(70, 100),
         lr_chroma="444",
+        default=False,
         notes="irn-x4@ab37fc18 + 1916 steps of 8x96x96 through 4:4:4 JPEG q50-95 at a constant 1e-4 (fp32), the "
         "weights' moving average (decay 0.998), 1.96 h (6.03 h in all)",
     ),
