@@ -438,8 +438,9 @@ MODELS: tuple[ModelSpec, ...] = (
         notes="irn-x4 + 1200 steps of 8x96x96 through JPEG q50-95 (lr 1e-4 cosine), 0.75 h",
     ),
     # Trained through 4:4:4 JPEG like irn-x2-jpeg-444 (issue 5; docs/recipes.md, "x4 through 4:4:4"). On the
-    # held-out photos it ties the 4:2:0 irn-x4-jpeg at equal rate at q50-65 (-0.03 to +0.02 dB) and wins from q70
-    # against the better 4:2:0 curve: +0.08 dB at 0.175 bpp, +0.29 at 0.23, +0.85 at 0.35; so it serves q70-100.
+    # held-out photos @4461faee ties the 4:2:0 irn-x4-jpeg@6399ce73 at equal rate at q50-65 (-0.03 to +0.02 dB) and
+    # wins from q70 against the better 4:2:0 curve: +0.08 dB at 0.175 bpp, +0.29 at 0.23, +0.85 at 0.35; so it serves
+    # q70-100.
     # Since 2026-11-25: @4461faee fine-tuned with the squared error (recipe jpeg-mse, LR guidance 1.4 = 4^2 x 0.35 / 4,
     # the x2 model's setting): held-out BD-rate -16.8 % (BD-PSNR +0.39 dB) over q60-95, q75 24.16 dB at 0.229 bpp
     # (was 23.53 at 0.196); its LR moved further from the bicubic LR (held-out 31.62 -> 26.55 dB: more chroma grain

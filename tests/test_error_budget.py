@@ -20,3 +20,7 @@ def test_an_untrained_irn_loses_the_detail_bands_not_the_lr_bits() -> None:
     assert budget["psnr exact y, z=0"] < 20.0
     assert budget["psnr 8-bit y, z=0"] == pytest.approx(budget["psnr exact y, z=0"], abs=0.5)
     assert budget["lr psnr vs bicubic"] > 15.0 and budget["z rms"] > 0.05
+    # over two images the worst is reported beside the mean: the low-contrast one has an LR nearer bicubic
+    pair = error_budget(net, [image, image // 8])
+    assert pair["lr psnr vs bicubic, worst image"] == pytest.approx(budget["lr psnr vs bicubic"], abs=1e-3)
+    assert pair["lr psnr vs bicubic"] > budget["lr psnr vs bicubic"] + 1.0
