@@ -82,7 +82,7 @@ def evaluate(
                 scale=scale,
                 lr_format=lr_format,
                 quality=quality,
-                model=spec.id,
+                model=f"{spec.id}@{spec.hash_prefix}",  # this version, not the id's default
                 z_seed=seed,
                 z_temperature=temperature,
             )

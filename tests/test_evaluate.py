@@ -21,3 +21,15 @@ def test_evaluate_scores_each_image_and_reports_progress(tmp_path: Path) -> None
     # IRN beats bicubic, and reconstructs its own LR far better than a bicubic one (the research warning)
     assert mean["psnr-y"] > mean["bicubic/psnr-y"] + 3.0
     assert mean["psnr-y"] > mean["irn-on-bicubic-lr/psnr-y"] + 3.0
+
+
+def test_evaluate_encodes_with_the_version_it_names(tmp_path: Path) -> None:
+    # an older, non-default version of irn-x4 must be measured, not the id's default
+    from irncodec import registry
+
+    older = next(m for m in registry.MODELS if m.id == "irn-x4" and not m.default)
+    default = registry.default_model(4, "png")
+    set5_image("butterfly.png").crop((0, 0, 64, 64)).save(tmp_path / "a.png")
+    old, new = (evaluate(4, tmp_path, "png", None, [0], 0.0, f"{m.id}@{m.hash_prefix}") for m in (older, default))
+    assert old["model"] == f"irn-x4@{older.hash_prefix}"
+    assert old["mean"]["psnr-rgb"] != new["mean"]["psnr-rgb"]
