@@ -318,6 +318,17 @@ MODELS: tuple[ModelSpec, ...] = (
         notes="irn-x2-jpeg@c1564522 + 500 steps of 16x64x64 through the codec's WebP q40-95 (fp32, cosine from "
         "1e-4), 0.42 h",
     ),
+    # Held-out 27.050 dB (2026-11-25, seventeenth session; @2c4c9413: 27.015): @2c4c9413 trained on with the joint
+    # recipe on one CPU thread (bf16 autocast), one cosine run of 8 patches 144x144.
+    _irn(
+        "irn-x4",
+        4,
+        "9ca54ec71b80e85eed2e290b8e431672b4ac7f684f65d08735d2968d0261f3eb",
+        arch="irn-lc",
+        lr_formats=("png",),
+        notes="growth 16, 1.53M params + a 0.21M-param LR corrector; z = 0; irn-x4@2c4c9413 + 1600 steps of "
+        "8x144x144 (recipe joint: squared error, LR guidance 0.4, cosine from 3e-5, bf16 autocast), 1.24 h CPU",
+    ),
     # Held-out 27.015 dB (2026-11-24, thirteenth session; @de3464ae: 26.716): @de3464ae trained on, IRN and corrector
     # together (recipe joint), on a GPU lent for one session: three cosine runs of 16 patches 144x144.
     _irn(
@@ -326,6 +337,7 @@ MODELS: tuple[ModelSpec, ...] = (
         "2c4c94138fd0d9f2b489aeb97590d2fa5ff7a7863381fd7aa670b25f63809744",
         arch="irn-lc",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 1.53M params + a 0.21M-param LR corrector; z = 0; irn-x4@de3464ae (6.68 h CPU) + "
         "802 (of a 1076-step cosine, cut by its time limit) + 1389 + 1074 steps of 16x144x144 (squared error, LR "
         "guidance 0.4, cosine from 5e-5, 5e-5, 3e-5) on a shared H100, 0.32 h",
