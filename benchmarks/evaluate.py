@@ -82,7 +82,7 @@ def evaluate(
                 scale=scale,
                 lr_format=lr_format,
                 quality=quality,
-                model=f"{spec.id}@{spec.hash_prefix}",  # this version, not the id's default
+                model=spec.ref,  # this version, not the id's default one
                 z_seed=seed,
                 z_temperature=temperature,
             )
@@ -114,13 +114,13 @@ def evaluate(
             )
     keys = [k for k in rows[0] if k != "image"]
     return {
-        "model": f"{spec.id}@{spec.hash_prefix}",
+        "model": spec.ref,
         "dataset": dataset.name,
         "scale": scale,
         "lr_format": lr_format,
         "quality": quality,
         "temperature": temperature,
-        "sr_baseline": None if sr is None else f"{sr.id}@{sr.hash_prefix}",
+        "sr_baseline": None if sr is None else sr.ref,
         "seeds": seeds,
         "mean": {k: float(np.mean([r[k] for r in rows])) for k in keys},
         "images": rows,

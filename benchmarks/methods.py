@@ -90,7 +90,7 @@ class ForwardCache:
             self._image, self._entries = key, {}
         if (spec.id, spec.sha256) not in self._entries:
             t0 = time.perf_counter()
-            analysis = encoder.analyze(Image.fromarray(rgb), spec.scale, lr_format, f"{spec.id}@{spec.hash_prefix}")
+            analysis = encoder.analyze(Image.fromarray(rgb), spec.scale, lr_format, spec.ref)
             self._entries[(spec.id, spec.sha256)] = (analysis, time.perf_counter() - t0)
         return self._entries[(spec.id, spec.sha256)]
 

@@ -349,7 +349,7 @@ class Encoder:
             key = (spec.id, spec.sha256)
             if (*key, q) not in files:
                 if key not in analyses:
-                    name = f"{spec.id}@{spec.hash_prefix}"
+                    name = spec.ref
                     analyses[key] = self.analyze(image, spec.scale, lr_format=lr_format, model=name, quality=q)
                 files[(*key, q)] = self.package(analyses[key], lr_format, q, z_seed=z_seed)
             return files[(*key, q)]
@@ -434,7 +434,7 @@ class Encoder:
         if others:
             candidates = [(analysis, data)]
             for spec in others:
-                name = f"{spec.id}@{spec.hash_prefix}"
+                name = spec.ref
                 other = self.analyze(image, scale=scale, lr_format=lr_format, model=name, quality=quality)
                 candidates.append((other, self.package(other, lr_format, quality, z_seed, z_temperature)))
             # the default first: a tie keeps it

@@ -68,6 +68,12 @@ class ModelSpec:
         return self.sha256[:HASH_PREFIX]
 
     @property
+    def ref(self) -> str:
+        """``id@hash-prefix``: the name :func:`find_model` resolves to exactly this version (a bare id gives the
+        default one)."""
+        return f"{self.id}@{self.hash_prefix}"
+
+    @property
     def path(self) -> Path:
         return WEIGHTS_DIR / self.weights
 
@@ -526,7 +532,7 @@ MODELS: tuple[ModelSpec, ...] = (
 
 def installed_models() -> list[str]:
     """``id@hash`` of every registered model, for error messages and ``irncodec models``."""
-    return [f"{m.id}@{m.hash_prefix}" for m in MODELS]
+    return [m.ref for m in MODELS]
 
 
 def find_model(model_id: str, weight_hash: str | None = None) -> ModelSpec:

@@ -30,6 +30,6 @@ def test_evaluate_encodes_with_the_version_it_names(tmp_path: Path) -> None:
     older = next(m for m in registry.MODELS if m.id == "irn-x4" and not m.default)
     default = registry.default_model(4, "png")
     set5_image("butterfly.png").crop((0, 0, 64, 64)).save(tmp_path / "a.png")
-    old, new = (evaluate(4, tmp_path, "png", None, [0], 0.0, f"{m.id}@{m.hash_prefix}") for m in (older, default))
+    old, new = (evaluate(4, tmp_path, "png", None, [0], 0.0, m.ref) for m in (older, default))
     assert old["model"] == f"irn-x4@{older.hash_prefix}"
     assert old["mean"]["psnr-rgb"] != new["mean"]["psnr-rgb"]

@@ -61,9 +61,7 @@ def test_every_shipped_model_has_a_floor_and_a_valid_file() -> None:
             assert spec.id in FLOORS, f"{spec.id} has no quality floor in this test"
 
 
-@pytest.mark.parametrize(
-    "spec", [m for m in registry.MODELS if m.kind == "codec"], ids=lambda s: f"{s.id}@{s.hash_prefix}"
-)
+@pytest.mark.parametrize("spec", [m for m in registry.MODELS if m.kind == "codec"], ids=lambda s: s.ref)
 def test_quality_floor(spec: registry.ModelSpec) -> None:
     name, floor, lr_format, quality = FLOORS[spec.id]
     im = set5_image(name)
