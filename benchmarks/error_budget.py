@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmarks.holdout_rd import TRAIN, holdout_images
+from benchmarks.holdout_rd import TRAIN, holdout_images, model_from_spec
 from irncodec.metrics import psnr
-from irncodec.registry import find_model, load_model
+from irncodec.registry import find_model
 from irncodec.rescale import bicubic_down, quantize
 from irncodec.train.data import list_images, load_rgb
 from irncodec.train.loop import modcrop
@@ -73,7 +73,9 @@ def error_budget(net: torch.nn.Module, images: list[np.ndarray]) -> dict[str, fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="registered model id (its architecture, and its weights unless --weights)")
-    parser.add_argument("--weights", type=Path, help="a state dict of the same architecture (e.g. RUN/weights.pt)")
+    parser.add_argument(
+        "--weights", type=Path, help="a state dict of the same architecture, or a run's RUN/weights.pt (its own arch)"
+    )
     parser.add_argument("--data", type=Path, default=DATA, help="the test sets' folder")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--dataset", default="Set5", help="a test set under --data")
@@ -91,9 +93,7 @@ def main() -> None:
     spec = find_model(args.model)
     if spec.arch == "irn-lc":
         parser.error(f"{args.model} corrects its LR in the forward pass, so the forward is not the inverse's inverse")
-    net = load_model(spec)
-    if args.weights is not None:
-        net.load_state_dict(torch.load(args.weights, map_location="cpu", weights_only=True))
+    net = model_from_spec(args.model if args.weights is None else f"{args.model}={args.weights}")
     if args.holdout is not None:
         images, where = holdout_images(args.holdout), f"held-out of {args.holdout.name}"
     else:

@@ -28,7 +28,7 @@ from irncodec.rescale import bicubic_down, quantize
 from irncodec.train.config import LR_CODECS, TrainConfig
 from irncodec.train.data import list_images, load_rgb
 from irncodec.train.jpeg import jpeg_decode, jpeg_encode
-from irncodec.train.loop import evaluate_rd, modcrop
+from irncodec.train.loop import evaluate_rd, make_model, modcrop
 
 TRAIN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "train" / "CBSD432"
 
@@ -62,10 +62,16 @@ def bicubic_sr_rd(
 
 
 def model_from_spec(spec: str) -> torch.nn.Module:
-    """A registered model in eval mode, from ``ID`` or ``ID=WEIGHTS`` (a state dict of the same architecture)."""
+    """A registered model in eval mode, from ``ID`` or ``ID=WEIGHTS``: a state dict of the same architecture, or a
+    training run's ``weights.pt``, whose network is built from the run's own config (``last.pt`` beside it), so a
+    run that adds modules to the registered model's architecture (e.g. an LR restorer) is measured as trained."""
     model_id, _, weights = spec.partition("=")
     net = load_model(find_model(model_id))
     if weights:
+        run_checkpoint = Path(weights).with_name("last.pt")
+        if run_checkpoint.exists():
+            stored = torch.load(run_checkpoint, map_location="cpu", weights_only=True)["config"]
+            net = make_model(TrainConfig(**{k: v for k, v in stored.items() if k in TrainConfig.__dataclass_fields__}))
         net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
     return net.eval()
 

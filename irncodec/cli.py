@@ -403,8 +403,8 @@ def models() -> None:
 @click.option("--growth", type=int, help="DenseBlock width (32 in the paper).")
 @click.option("--features", type=int, help="Feature width of the SR baseline.")
 @click.option("--blocks", type=int, help="Coupling blocks per x2 level (8 in the paper).")
-@click.option("--crm-features", type=int, help="Width of the LR restorer (recipe jpeg-crm).")
-@click.option("--crm-blocks", type=int, help="Residual blocks of the LR restorer (recipe jpeg-crm).")
+@click.option("--crm-features", type=int, help="Width of the LR restorer (recipes jpeg-crm, jpeg-mse-crm; 32).")
+@click.option("--crm-blocks", type=int, help="Residual blocks of the LR restorer (recipes jpeg-crm, jpeg-mse-crm; 4).")
 @click.option("--lc-features", type=int, help="Width of the LR corrector (recipes corrector, joint, jpeg-lc; 48).")
 @click.option(
     "--lc-blocks", type=int, help="Residual blocks of the LR corrector (recipes corrector, joint, jpeg-lc; 4)."
@@ -424,15 +424,15 @@ def models() -> None:
     "--lambda-forw",
     type=float,
     help="Weight of the LR guidance loss (default scale**2, as the paper; 0 for recipe corrector, scale**2 / 40 for"
-    " joint and jpeg-mse).",
+    " joint, jpeg-mse and jpeg-mse-crm).",
 )
 @click.option("--lambda-back", type=float, help="Weight of the HR reconstruction loss (1 in the paper).")
 @click.option(
     "--back-loss",
     type=click.Choice(BACK_LOSSES),
     help="HR reconstruction loss: l1 (the paper's, the default), l2 (the squared error PSNR measures; the default of"
-    " recipes corrector, joint and jpeg-mse) or psnr (the squared error with every patch weighted as the mean PSNR"
-    " over patches weights it).",
+    " recipes corrector, joint, jpeg-mse and jpeg-mse-crm) or psnr (the squared error with every patch weighted"
+    " as the mean PSNR over patches weights it).",
 )
 @click.option(
     "--lambda-z", type=float, help="Weight of the z^2 loss that pushes the discarded latent to zero (1 in the paper)."
@@ -440,24 +440,24 @@ def models() -> None:
 @click.option(
     "--lr-quality-min",
     type=click.IntRange(1, 100),
-    help="Lowest LR quality drawn per step (recipes jpeg, jpeg-mse, jpeg-lc, jpeg-crm, webp; 50).",
+    help="Lowest LR quality drawn per step (the jpeg* recipes and webp; 50).",
 )
 @click.option(
     "--lr-quality-max",
     type=click.IntRange(1, 100),
-    help="Highest LR quality drawn per step (recipes jpeg, jpeg-mse, jpeg-lc, jpeg-crm, webp; 95).",
+    help="Highest LR quality drawn per step (the jpeg* recipes and webp; 95).",
 )
 @click.option(
     "--lr-chroma",
     type=click.Choice(JPEG_CHROMA),
-    help="JPEG chroma sampling of the LR in the loop (recipes jpeg, jpeg-mse, jpeg-lc, jpeg-crm; 420, libjpeg's "
-    "default, or 444: full-size Cb and Cr).",
+    help="JPEG chroma sampling of the LR in the loop (the jpeg* recipes; 420, libjpeg's default, "
+    ", or 444: full-size Cb and Cr).",
 )
 @click.option(
     "--lambda-rate",
     type=float,
-    help="Weight of the LR's estimated JPEG bits per LR pixel (recipes jpeg, jpeg-mse, jpeg-lc, jpeg-crm; 0, the "
-    "default, leaves the rate out).",
+    help="Weight of the LR's estimated JPEG bits per LR pixel (the jpeg* recipes; 0, the default, "
+    "leaves the rate out).",
 )
 @click.option(
     "--bf16/--no-bf16",

@@ -107,6 +107,10 @@ RECIPES: dict[str, dict] = {
     "jpeg-mse": {"lr_codec": "jpeg", **_SQUARED_ERROR, "guidance_per_scale2": 1 / 40},
     # The same with an LR restoration module in front of the inverse (IRN journal extension's CRM).
     "jpeg-crm": {"lr_codec": "jpeg", "arch": "irn-crm"},
+    # Recipe jpeg-mse with that restoration module: decoder capacity for a compression-aware IRN that jpeg-mse alone
+    # no longer improves (start it with --init-from a compression-aware IRN's weights; the restorer starts at the
+    # identity).
+    "jpeg-mse-crm": {"lr_codec": "jpeg", "arch": "irn-crm", **_SQUARED_ERROR, "guidance_per_scale2": 1 / 40},
     # The same through WebP (forward value the codec's real WebP, gradient from the JPEG simulation).
     "webp": {"lr_codec": "webp"},
     # A learned LR correction in the forward pass, trained against a frozen IRN (start it with --init-from the
