@@ -84,11 +84,22 @@ def weights_name(model_id: str, sha256: str) -> str:
     return f"{model_id}-{sha256[:8]}.pt"
 
 
-def _irn(model_id: str, scale: int, sha256: str, blocks: int = 8, arch: str = "irn", **fields: Any) -> ModelSpec:
+def _irn(
+    model_id: str,
+    scale: int,
+    sha256: str,
+    blocks: int = 8,
+    arch: str = "irn",
+    restorer: tuple[int, int] | None = None,
+    **fields: Any,
+) -> ModelSpec:
     """A registry entry for an IRN of DenseBlock growth 16 (the shipped width) with ``blocks`` coupling blocks per
-    x2 level (``arch`` "irn-lc": with the default LR corrector), whose weights are stored under
-    :func:`weights_name`."""
-    kwargs = {"scale": scale, "blocks": blocks, "growth": 16}
+    x2 level (``arch`` "irn-lc": with the default LR corrector; ``restorer`` (width, blocks): arch "irn-crm", with
+    an LR restorer of that size in front of the inverse), whose weights are stored under :func:`weights_name`."""
+    kwargs: dict[str, Any] = {"scale": scale, "blocks": blocks, "growth": 16}
+    if restorer is not None:
+        arch = "irn-crm"
+        kwargs.update(restorer_features=restorer[0], restorer_blocks=restorer[1])
     return ModelSpec(model_id, arch, kwargs, weights_name(model_id, sha256), sha256, **fields)
 
 
@@ -260,7 +271,7 @@ MODELS: tuple[ModelSpec, ...] = (
         2,
         "c156452253552f759963f306c2f23e01817a7f46b60e2877fe3dd2945c4c3e32",
         lr_formats=("jpeg",),
-        lr_qualities=(0, 69),
+        lr_qualities=(0, 49),
         notes="irn-x2 + 1500 steps of 16x64x64 through JPEG q50-95 (lr 1e-4 cosine), 0.7 h, then 600 more "
         "(fp32, cosine from 1e-4), 0.54 h",
     ),
@@ -279,12 +290,15 @@ MODELS: tuple[ModelSpec, ...] = (
     # Since 2026-11-25: @4f7a87a5 fine-tuned with the squared error (recipe jpeg-mse, LR guidance 0.35): held-out
     # BD-rate -6.95 % (BD-PSNR +0.30 dB) over q60-95, q75 28.12 dB at 0.750 bpp (was 27.49 at 0.693); its LR moved
     # further from the bicubic LR (held-out 29.28 -> 27.16 dB: more chroma grain when zoomed in, alike at 1:1).
+    # Its band starts at quality 50 since 2026-11-25 (was 70): below 70 it ties irn-x2-jpeg at equal rate from 0.36
+    # to 0.44 bpp (q40-50, -0.02 to +0.02 dB) and wins above (+0.14 dB at 0.52 bpp, +0.17 at 0.545; held-out photos,
+    # docs/holdout-rd-2026-11-25-low-qualities.json).
     _irn(
         "irn-x2-jpeg-444",
         2,
         "103b888652be15935ab23a365ada50dee16f779e7637497891ab3e39bd39c66d",
         lr_formats=("jpeg",),
-        lr_qualities=(70, 100),
+        lr_qualities=(50, 100),
         lr_chroma="444",
         notes="irn-x2-jpeg-444@4f7a87a5 + 500 steps of 16x64x64 through 4:4:4 JPEG q50-95, squared error, LR "
         "guidance 0.35, no z loss (recipe jpeg-mse, fp32, cosine from 5e-5), 0.77 h (7.82 h in all)",
@@ -429,7 +443,7 @@ MODELS: tuple[ModelSpec, ...] = (
         4,
         "c222f457f0b145bd711d38e1fd38dc65c272c3a8bd21ec3a49229c91e9654892",
         lr_formats=("jpeg",),
-        lr_qualities=(0, 69),
+        lr_qualities=(0, 49),
         notes="irn-x4-jpeg@6399ce73 + 520 steps of 8x96x96 through JPEG q30-75, squared error, LR guidance 1.4, no z "
         "loss (recipe jpeg-mse, bf16 autocast, cosine from 5e-5), 0.19 h (3.55 h in all)",
     ),
@@ -463,13 +477,32 @@ MODELS: tuple[ModelSpec, ...] = (
     # the x2 model's setting): held-out BD-rate -16.8 % (BD-PSNR +0.39 dB) over q60-95, q75 24.16 dB at 0.229 bpp
     # (was 23.53 at 0.196); its LR moved further from the bicubic LR (held-out 31.62 -> 26.55 dB: more chroma grain
     # when zoomed in). Guidance 3 kept the LR closer (30.29 dB) for less (-10.2 %).
+    # Its band starts at quality 50 since 2026-11-25 (was 70): at equal rate it ties irn-x4-jpeg@c222f457 near its
+    # own q50 (0.136 bpp), wins above (+0.04 dB at 0.149 bpp, +0.10 at 0.159) and loses below (-0.08 at 0.103; held-out
+    # photos, docs/holdout-rd-2026-11-25-low-qualities.json).
+    # Since 2026-11-25 (eighteenth session): @4bac13bc with an LR restorer in front of the inverse (64 wide, 4 EDSR
+    # blocks, 0.30M params, at LR resolution; the IRN journal extension's compression restoration module), trained
+    # with it (recipe jpeg-mse-crm): held-out BD-rate -3.1 % (BD-PSNR +0.06 dB) over q50-95, mostly at the top (q90
+    # +0.08 dB, q95 +0.11 for 1 % fewer bytes; q50-75 +0.00 to +0.01); LR vs bicubic 26.55 -> 26.76 dB.
+    _irn(
+        "irn-x4-jpeg-444",
+        4,
+        "d5216a81adae41ca092c9a77eee2bcccbcd932e9e5313bab1f0cad5765e46b36",
+        restorer=(64, 4),
+        lr_formats=("jpeg",),
+        lr_qualities=(50, 100),
+        lr_chroma="444",
+        notes="irn-x4-jpeg-444@4bac13bc + an LR restorer (64 x 4 blocks), 1000 steps of 8x96x96 through 4:4:4 JPEG "
+        "q50-95, squared error, LR guidance 1.4 (recipe jpeg-mse-crm, bf16, cosine from 5e-5), 0.42 h (6.68 h in all)",
+    ),
     _irn(
         "irn-x4-jpeg-444",
         4,
         "4bac13bce31ccd1f384216616178de20a41de5de4187ebc67a17b6c01c17bc3e",
         lr_formats=("jpeg",),
-        lr_qualities=(70, 100),
+        lr_qualities=(50, 100),
         lr_chroma="444",
+        default=False,
         notes="irn-x4-jpeg-444@4461faee + 520 steps of 8x96x96 through 4:4:4 JPEG q50-95, squared error, LR "
         "guidance 1.4, no z loss (recipe jpeg-mse, fp32, cosine from 5e-5), 0.23 h (6.26 h in all)",
     ),
