@@ -1,7 +1,7 @@
 """Where a rescaling model's reconstruction error comes from: the discarded latent or the 8-bit LR.
 
     python -m benchmarks.error_budget irn-x2 --dataset Set5
-    python -m benchmarks.error_budget irn-x2 --weights runs/x2/weights.pt   # a run's weights, same architecture
+    python -m benchmarks.error_budget irn-x2 --weights runs/x2/weights.pt   # a run's weights (its own architecture)
     python -m benchmarks.error_budget irn-x4-jpeg-444 --holdout   # the training set's held-out photos instead
 
 The forward pass gives the LR ``y`` and the latent ``z``; the codec stores ``y`` in 8 bits and drops ``z``
@@ -17,7 +17,9 @@ inverse passes splits the error:
 drift is judged before it ships.
 
 The split assumes the forward pass is the inverse's exact inverse, so models with a learned LR correction
-(architecture ``irn-lc``, whose forward pass changes the LR but not ``z``) are refused.
+(architecture ``irn-lc``, whose forward pass changes the LR but not ``z``) are refused. In models with an LR
+restorer (``irn-crm``) every inverse pass above starts with the restorer, as the decoder's does, so the three
+PSNRs are what such a decoder makes of each input, not a split of IRN's own error.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import torch
 
 from benchmarks.holdout_rd import TRAIN, holdout_images, model_from_spec
 from irncodec.metrics import psnr
-from irncodec.registry import find_model
+from irncodec.models import CorrectedIRN
 from irncodec.rescale import bicubic_down, quantize
 from irncodec.train.data import list_images, load_rgb
 from irncodec.train.loop import modcrop
@@ -90,10 +92,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    spec = find_model(args.model)
-    if spec.arch == "irn-lc":
-        parser.error(f"{args.model} corrects its LR in the forward pass, so the forward is not the inverse's inverse")
     net = model_from_spec(args.model if args.weights is None else f"{args.model}={args.weights}")
+    if isinstance(net, CorrectedIRN):
+        parser.error(f"{args.model} corrects its LR in the forward pass, so the forward is not the inverse's inverse")
     if args.holdout is not None:
         images, where = holdout_images(args.holdout), f"held-out of {args.holdout.name}"
     else:

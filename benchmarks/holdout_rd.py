@@ -2,7 +2,8 @@
 
     python -m benchmarks.holdout_rd --scale 2 irn-x2-jpeg irn-x2-jpeg=runs/x2-rate/weights.pt
 
-Each model (a registered id, optionally ``=`` a state dict of the same architecture) encodes the photos the
+Each model (a registered id, optionally ``=`` a state dict of the same architecture, or a training run's
+``RUN/weights.pt``, built with the run's own architecture) encodes the photos the
 training loop holds out for validation (the last ``TrainConfig.holdout`` of the training folder, never a test
 set), its LR goes through the codec's JPEG (or WebP, ``--lr-format webp``) at each quality, and the inverse
 rebuilds the HR. Bicubic down + the same LR codec + the registered SR baseline is measured beside them. Prints,
@@ -66,12 +67,17 @@ def model_from_spec(spec: str) -> torch.nn.Module:
     training run's ``weights.pt``, whose network is built from the run's own config (``last.pt`` beside it), so a
     run that adds modules to the registered model's architecture (e.g. an LR restorer) is measured as trained."""
     model_id, _, weights = spec.partition("=")
-    net = load_model(find_model(model_id))
+    registered = find_model(model_id)
+    run_checkpoint = Path(weights).with_name("last.pt") if weights else None
+    if run_checkpoint is None or not run_checkpoint.exists():
+        net = load_model(registered)
+    else:
+        stored = torch.load(run_checkpoint, map_location="cpu", weights_only=True)["config"]
+        cfg = TrainConfig(**{k: v for k, v in stored.items() if k in TrainConfig.__dataclass_fields__})
+        if cfg.scale != registered.scale:
+            raise ValueError(f"{weights} is a x{cfg.scale} run; {model_id} is x{registered.scale}")
+        net = make_model(cfg)
     if weights:
-        run_checkpoint = Path(weights).with_name("last.pt")
-        if run_checkpoint.exists():
-            stored = torch.load(run_checkpoint, map_location="cpu", weights_only=True)["config"]
-            net = make_model(TrainConfig(**{k: v for k, v in stored.items() if k in TrainConfig.__dataclass_fields__}))
         net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
     return net.eval()
 

@@ -451,7 +451,7 @@ def models() -> None:
     "--lr-chroma",
     type=click.Choice(JPEG_CHROMA),
     help="JPEG chroma sampling of the LR in the loop (the jpeg* recipes; 420, libjpeg's default, "
-    ", or 444: full-size Cb and Cr).",
+    "or 444: full-size Cb and Cr).",
 )
 @click.option(
     "--lambda-rate",

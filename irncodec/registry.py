@@ -98,6 +98,8 @@ def _irn(
     an LR restorer of that size in front of the inverse), whose weights are stored under :func:`weights_name`."""
     kwargs: dict[str, Any] = {"scale": scale, "blocks": blocks, "growth": 16}
     if restorer is not None:
+        if arch != "irn":
+            raise ValueError(f"an LR restorer makes arch irn-crm, not {arch}")
         arch = "irn-crm"
         kwargs.update(restorer_features=restorer[0], restorer_blocks=restorer[1])
     return ModelSpec(model_id, arch, kwargs, weights_name(model_id, sha256), sha256, **fields)
@@ -315,9 +317,10 @@ MODELS: tuple[ModelSpec, ...] = (
         notes="irn-x2@1fb99576 + 1598 steps of 16x64x64 through 4:4:4 JPEG q50-95 at a constant 1e-4 (fp32), the "
         "weights' moving average (decay 0.998), 1.14 h (7.05 h in all)",
     ),
-    # The former high-quality band (issue 5; irn-x2-jpeg-444 serves q70-100 since 2026-11-24): the first
-    # irn-x2-jpeg + 600 steps through JPEG q80-97 only; held-out +0.02 / +0.10 / +0.15 dB over irn-x2-jpeg at
-    # q85 / 90 / 95. Now an alternative (budgets, --pick): on smooth images 4:2:0 beats the 4:4:4 model at equal rate.
+    # The former high-quality band (issue 5; irn-x2-jpeg-444 took q70-100 on 2026-11-24, q50-100 on 2026-11-25):
+    # the first irn-x2-jpeg + 600 steps through JPEG q80-97 only; held-out +0.02 / +0.10 / +0.15 dB over irn-x2-jpeg
+    # at q85 / 90 / 95. Now an alternative (budgets, --pick): on smooth images 4:2:0 beats the 4:4:4 model at equal
+    # rate.
     _irn(
         "irn-x2-jpeg-hq",
         2,
@@ -437,7 +440,7 @@ MODELS: tuple[ModelSpec, ...] = (
     ),
     # Since 2026-11-25: @6399ce73 fine-tuned with the squared error (recipe jpeg-mse, LR guidance 1.4) through 4:2:0
     # JPEG q30-75: held-out BD-rate -5.9 % (BD-PSNR +0.11 dB) over q30-69 against @6399ce73; its LR moved further
-    # from the bicubic LR (held-out 35.75 -> 30.54 dB, still closer than irn-x4-jpeg-444's 26.55).
+    # from the bicubic LR (held-out 35.75 -> 30.54 dB, still closer than irn-x4-jpeg-444@4bac13bc's 26.55).
     _irn(
         "irn-x4-jpeg",
         4,
@@ -471,8 +474,8 @@ MODELS: tuple[ModelSpec, ...] = (
     ),
     # Trained through 4:4:4 JPEG like irn-x2-jpeg-444 (issue 5; docs/recipes.md, "x4 through 4:4:4"). On the
     # held-out photos @4461faee ties the 4:2:0 irn-x4-jpeg@6399ce73 at equal rate at q50-65 (-0.03 to +0.02 dB) and
-    # wins from q70 against the better 4:2:0 curve: +0.08 dB at 0.175 bpp, +0.29 at 0.23, +0.85 at 0.35; so it serves
-    # q70-100.
+    # wins from q70 against the better 4:2:0 curve: +0.08 dB at 0.175 bpp, +0.29 at 0.23, +0.85 at 0.35; so it served
+    # q70-100 (q50-100 since 2026-11-25, below).
     # Since 2026-11-25: @4461faee fine-tuned with the squared error (recipe jpeg-mse, LR guidance 1.4 = 4^2 x 0.35 / 4,
     # the x2 model's setting): held-out BD-rate -16.8 % (BD-PSNR +0.39 dB) over q60-95, q75 24.16 dB at 0.229 bpp
     # (was 23.53 at 0.196); its LR moved further from the bicubic LR (held-out 31.62 -> 26.55 dB: more chroma grain
@@ -483,7 +486,7 @@ MODELS: tuple[ModelSpec, ...] = (
     # Since 2026-11-25 (eighteenth session): @4bac13bc with an LR restorer in front of the inverse (64 wide, 4 EDSR
     # blocks, 0.30M params, at LR resolution; the IRN journal extension's compression restoration module), trained
     # with it (recipe jpeg-mse-crm): held-out BD-rate -3.1 % (BD-PSNR +0.06 dB) over q50-95, mostly at the top (q90
-    # +0.08 dB, q95 +0.11 for 1 % fewer bytes; q50-75 +0.00 to +0.01); LR vs bicubic 26.55 -> 26.76 dB.
+    # +0.08 dB, q95 +0.11 for 1 % fewer bytes; q50-75 within 0.01 dB); LR vs bicubic 26.55 -> 26.76 dB.
     _irn(
         "irn-x4-jpeg-444",
         4,

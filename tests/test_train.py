@@ -35,6 +35,11 @@ def _weights(run: Path) -> dict:
     return torch.load(run / "weights.pt", weights_only=True)
 
 
+def _events(run: Path) -> list[dict]:
+    """The run's log.jsonl events."""
+    return [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+
+
 def _interrupt_at_step_three(cfg: TrainConfig, data_dir: Path, run: Path) -> None:
     """Start a run that is killed in the middle of its third step."""
 
@@ -57,7 +62,7 @@ def test_interrupted_run_resumes_exactly(data_dir: Path, tmp_path: Path) -> None
     train(cfg, data_dir, tmp_path / "split")
     a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "split")
     assert all(torch.equal(a[k], b[k]) for k in a)
-    events = [json.loads(line) for line in (tmp_path / "straight" / "log.jsonl").read_text().splitlines()]
+    events = _events(tmp_path / "straight")
     evals = [e for e in events if e["event"] == "eval"]
     assert [e["step"] for e in evals] == [2, 4] and all(np.isfinite(e["val_psnr"]) for e in evals)
     assert all(e["cpu"] >= 0.0 and np.isfinite(e["cpu"]) for e in evals)  # logged to 0.1 s: tiny steps round to 0
@@ -135,7 +140,7 @@ def test_compression_aware_training_runs_and_resumes(
         lc_blocks=1,
     )
     train(cfg, data_dir, tmp_path / "jpeg")
-    events = [json.loads(line) for line in (tmp_path / "jpeg" / "log.jsonl").read_text().splitlines()]
+    events = _events(tmp_path / "jpeg")
     assert [e["step"] for e in events if e["event"] == "eval"] == [2]
     assert all(e["val_bpp"] > 0 for e in events if e["event"] == "eval")
     last = torch.load(tmp_path / "jpeg" / "last.pt", weights_only=True)
@@ -146,6 +151,14 @@ def test_compression_aware_training_runs_and_resumes(
     # the held-out tools measure a run's weights with the run's own architecture, whatever the registered id's
     net = model_from_spec(f"{tiny_models[2].id}={tmp_path / 'jpeg' / 'weights.pt'}")
     assert isinstance(net, CompressionAwareIRN) == (arch == "irn-crm") and not net.training
+    with pytest.raises(ValueError, match="x2 run"):  # never measured under another scale's label
+        model_from_spec(f"{tiny_models[4].id}={tmp_path / 'jpeg' / 'weights.pt'}")
+    # a bare id, or a state dict with no run beside it: the registered architecture
+    registered = model_from_spec(tiny_models[2].id)
+    torch.save({k: v + 1 for k, v in registered.state_dict().items()}, tmp_path / "plus_one.pt")
+    plus_one = model_from_spec(f"{tiny_models[2].id}={tmp_path / 'plus_one.pt'}")
+    assert type(plus_one) is type(registered) is IRN
+    assert all(torch.equal(v + 1, plus_one.state_dict()[k]) for k, v in registered.state_dict().items())
 
 
 @pytest.mark.parametrize("scale", [2, 4])
@@ -185,6 +198,8 @@ def test_corrector_recipe_trains_only_the_corrector(data_dir: Path, tmp_path: Pa
     for k, v in start.items():
         assert torch.equal(weights[k], v), k
     assert weights["corrector.tail.weight"].abs().max() > 0  # the corrector left its zero start
+    (init,) = [e for e in _events(tmp_path / "lc") if e["event"] == "init"]  # every IRN tensor loaded, corrector new
+    assert (init["tensors"], init["skipped"]) == (len(start), 0) and init["fresh"] == len(weights) - len(start)
     with pytest.raises(ValueError, match="freeze_irn"):
         TrainConfig(freeze_irn=True)
 
@@ -245,7 +260,7 @@ def test_the_weight_average_is_validated_shipped_and_resumed(data_dir: Path, tmp
     train(cfg, data_dir, tmp_path / "split")
     a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "split")
     assert all(torch.equal(a[k], b[k]) for k in a)
-    evals = [json.loads(x) for x in (tmp_path / "straight" / "log.jsonl").read_text().splitlines()]
+    evals = _events(tmp_path / "straight")
     assert all(np.isfinite(e["val_psnr_raw"]) for e in evals if e["event"] == "eval")
     with pytest.raises(ValueError, match="ema_decay"):
         dataclasses.replace(CFG, ema_decay=1.0)

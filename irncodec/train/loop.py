@@ -302,7 +302,10 @@ def train(
         own = model.state_dict()
         loaded = {k: v for k, v in src.items() if k in own and own[k].shape == v.shape}
         model.load_state_dict(loaded, strict=False)
-        _log(run_dir, on_event, {"event": "init", "from": str(init_from), "tensors": len(loaded)})
+        # "skipped": tensors of the file the model has no place for (or of another shape, e.g. a restorer of
+        # another width), "fresh": the model's tensors left at their initialisation
+        init = {"tensors": len(loaded), "skipped": len(src) - len(loaded), "fresh": len(own) - len(loaded)}
+        _log(run_dir, on_event, {"event": "init", "from": str(init_from), **init})
     ema = copy.deepcopy(model).requires_grad_(False).eval() if cfg.ema_decay else None
     if ema is not None and ckpt:
         ema.load_state_dict(ckpt["ema"])
