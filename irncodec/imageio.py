@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from irncodec.errors import InputImageError, PayloadError
 
@@ -144,6 +145,29 @@ def jpeg_sampling(chroma: str) -> dict[str, int]:
     return {"subsampling": 0} if chroma == "444" else {}
 
 
+_MAXBLOCK_LOCK = threading.Lock()
+
+
+def _save_jpeg(im: Image.Image, **options: object) -> bytes:
+    """Pillow's JPEG bytes of ``im``. With optimised tables Pillow's output buffer holds one byte per pixel below
+    quality 95 (two from 95), and libjpeg fails ("Suspension not allowed here") when the file is larger, as a
+    4:4:4 JPEG of a grainy image can be; such a save is retried with a buffer that holds any JPEG of these pixels
+    (Pillow's ``ImageFile.MAXBLOCK``, raised under a lock and restored)."""
+    buf = io.BytesIO()
+    try:
+        im.save(buf, format="JPEG", **options)
+    except OSError:
+        buf = io.BytesIO()
+        with _MAXBLOCK_LOCK:
+            saved = ImageFile.MAXBLOCK
+            ImageFile.MAXBLOCK = max(saved, 8 * im.width * im.height + 65536)
+            try:
+                im.save(buf, format="JPEG", **options)
+            finally:
+                ImageFile.MAXBLOCK = saved
+    return buf.getvalue()
+
+
 def encode_plane(im: Image.Image, fmt: str, quality: int | None, chroma: str = "420") -> bytes:
     """Encode an image as PNG, JPEG, WebP or AVIF bytes (``quality`` for the lossy ones).
 
@@ -158,10 +182,9 @@ def encode_plane(im: Image.Image, fmt: str, quality: int | None, chroma: str = "
         im.save(buf, format="PNG", compress_level=9)
     elif fmt == "jpeg":
         q = quality if quality is not None else DEFAULT_QUALITY
-        im.save(buf, format="JPEG", quality=q, optimize=True, **sampling)
-        progressive = io.BytesIO()
-        im.save(progressive, format="JPEG", quality=q, optimize=True, progressive=True, **sampling)
-        return min(buf.getvalue(), progressive.getvalue(), key=len)
+        baseline = _save_jpeg(im, quality=q, optimize=True, **sampling)
+        progressive = _save_jpeg(im, quality=q, optimize=True, progressive=True, **sampling)
+        return min(baseline, progressive, key=len)
     elif fmt == "webp":
         im.save(buf, format="WEBP", quality=quality if quality is not None else DEFAULT_QUALITY, method=6)
     elif fmt == "avif":

@@ -386,6 +386,17 @@ def test_jpeg_lr_is_pillows_pixels_in_no_more_bytes(quality: int) -> None:
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(ours))), np.asarray(Image.open(plain)))
 
 
+def test_jpeg_lr_larger_than_one_byte_per_pixel_is_written() -> None:
+    """Grain at 4:4:4 q75 needs about 1.2 bytes per pixel, more than Pillow's buffer for optimised tables holds
+    (libjpeg: "Suspension not allowed here"); the plane is still written, the same pixels as Pillow's plain save."""
+    im = Image.fromarray(np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8))
+    data = encode_plane(im, "jpeg", 75, "444")
+    assert len(data) > 256 * 256
+    plain = io.BytesIO()
+    im.save(plain, format="JPEG", quality=75, subsampling=0)
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(data))), np.asarray(Image.open(plain)))
+
+
 def test_quality_bands_pick_their_model_and_the_budget_search_spans_them(
     tiny_models: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
