@@ -148,24 +148,32 @@ def jpeg_sampling(chroma: str) -> dict[str, int]:
 _MAXBLOCK_LOCK = threading.Lock()
 
 
-def _save_jpeg(im: Image.Image, **options: object) -> bytes:
-    """Pillow's JPEG bytes of ``im``. With optimised tables Pillow's output buffer holds one byte per pixel below
-    quality 95 (two from 95), and libjpeg fails ("Suspension not allowed here") when the file is larger, as a
-    4:4:4 JPEG of a grainy image can be; such a save is retried with a buffer that holds any JPEG of these pixels
-    (Pillow's ``ImageFile.MAXBLOCK``, raised under a lock and restored)."""
-    buf = io.BytesIO()
-    try:
-        im.save(buf, format="JPEG", **options)
-    except OSError:
+def _save_jpeg(im: Image.Image, large: bool = False, **options: object) -> tuple[bytes, bool]:
+    """Pillow's JPEG bytes of ``im``, and whether they needed a large buffer.
+
+    With optimised tables Pillow's output buffer holds one byte per pixel below quality 95 (two from 95), and
+    libjpeg fails ("Suspension not allowed here", Pillow's "broken data stream") when the file is larger, as a 4:4:4
+    JPEG of a grainy image can be. Such a save (or any with ``large``) runs with Pillow's ``ImageFile.MAXBLOCK``
+    raised, under a lock and restored after, to 8 bytes per pixel of the block-padded frame (measured worst cases:
+    2.9 bytes per pixel for random RGB at 4:4:4 q100, 3.3 for binary noise, progressive). While it is raised,
+    other threads' Pillow saves may also use the larger buffer: memory for a moment, nothing else."""
+    if not large:
         buf = io.BytesIO()
-        with _MAXBLOCK_LOCK:
-            saved = ImageFile.MAXBLOCK
-            ImageFile.MAXBLOCK = max(saved, 8 * im.width * im.height + 65536)
-            try:
-                im.save(buf, format="JPEG", **options)
-            finally:
-                ImageFile.MAXBLOCK = saved
-    return buf.getvalue()
+        try:
+            im.save(buf, format="JPEG", **options)
+            return buf.getvalue(), False
+        except OSError as exc:
+            if "broken data stream" not in str(exc):
+                raise
+    buf = io.BytesIO()
+    with _MAXBLOCK_LOCK:
+        saved = ImageFile.MAXBLOCK
+        ImageFile.MAXBLOCK = max(saved, 8 * (im.width + 16) * (im.height + 16) + 65536)
+        try:
+            im.save(buf, format="JPEG", **options)
+        finally:
+            ImageFile.MAXBLOCK = saved
+    return buf.getvalue(), True
 
 
 def encode_plane(im: Image.Image, fmt: str, quality: int | None, chroma: str = "420") -> bytes:
@@ -182,8 +190,8 @@ def encode_plane(im: Image.Image, fmt: str, quality: int | None, chroma: str = "
         im.save(buf, format="PNG", compress_level=9)
     elif fmt == "jpeg":
         q = quality if quality is not None else DEFAULT_QUALITY
-        baseline = _save_jpeg(im, quality=q, optimize=True, **sampling)
-        progressive = _save_jpeg(im, quality=q, optimize=True, progressive=True, **sampling)
+        baseline, large = _save_jpeg(im, quality=q, optimize=True, **sampling)
+        progressive, _ = _save_jpeg(im, large, quality=q, optimize=True, progressive=True, **sampling)
         return min(baseline, progressive, key=len)
     elif fmt == "webp":
         im.save(buf, format="WEBP", quality=quality if quality is not None else DEFAULT_QUALITY, method=6)

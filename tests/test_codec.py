@@ -387,10 +387,16 @@ def test_jpeg_lr_is_pillows_pixels_in_no_more_bytes(quality: int) -> None:
 
 
 def test_jpeg_lr_larger_than_one_byte_per_pixel_is_written() -> None:
-    """Grain at 4:4:4 q75 needs about 1.2 bytes per pixel, more than Pillow's buffer for optimised tables holds
+    """Grain at 4:4:4 q75 needs about 1.13 bytes per pixel, more than Pillow's buffer for optimised tables holds
     (libjpeg: "Suspension not allowed here"); the plane is still written, the same pixels as Pillow's plain save."""
+    from PIL import ImageFile
+
     im = Image.fromarray(np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8))
+    with pytest.raises(OSError, match="broken data stream"):  # the failure this guards against, in Pillow itself
+        im.save(io.BytesIO(), format="JPEG", quality=75, optimize=True, subsampling=0)
+    maxblock = ImageFile.MAXBLOCK
     data = encode_plane(im, "jpeg", 75, "444")
+    assert maxblock == ImageFile.MAXBLOCK  # restored
     assert len(data) > 256 * 256
     plain = io.BytesIO()
     im.save(plain, format="JPEG", quality=75, subsampling=0)
