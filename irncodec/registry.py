@@ -341,6 +341,17 @@ MODELS: tuple[ModelSpec, ...] = (
         notes="irn-x2-jpeg@c1564522 + 500 steps of 16x64x64 through the codec's WebP q40-95 (fp32, cosine from "
         "1e-4), 0.42 h",
     ),
+    # Held-out 27.114 dB (2026-11-25, eighteenth session; @9ca54ec7: 27.050): @9ca54ec7 trained on the same way, a
+    # new cosine run from 4e-5 (27.045 / 27.043 / 27.070 / 27.101 / 27.117 / 27.114 at steps 400-2400).
+    _irn(
+        "irn-x4",
+        4,
+        "592af6b465e5030f9526decf22e22fba4315e0d5a971038d5686d51e2b21706a",
+        arch="irn-lc",
+        lr_formats=("png",),
+        notes="growth 16, 1.53M params + a 0.21M-param LR corrector; z = 0; irn-x4@9ca54ec7 + 2400 steps of "
+        "8x144x144 (recipe joint: squared error, LR guidance 0.4, cosine from 4e-5, bf16 autocast), 1.99 h CPU",
+    ),
     # Held-out 27.050 dB (2026-11-25, seventeenth session; @2c4c9413: 27.015): @2c4c9413 trained on with the joint
     # recipe on one CPU thread (bf16 autocast), one cosine run of 8 patches 144x144.
     _irn(
@@ -349,6 +360,7 @@ MODELS: tuple[ModelSpec, ...] = (
         "9ca54ec71b80e85eed2e290b8e431672b4ac7f684f65d08735d2968d0261f3eb",
         arch="irn-lc",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 1.53M params + a 0.21M-param LR corrector; z = 0; irn-x4@2c4c9413 + 1600 steps of "
         "8x144x144 (recipe joint: squared error, LR guidance 0.4, cosine from 3e-5, bf16 autocast), 1.24 h CPU",
     ),
