@@ -81,6 +81,10 @@ class TrainConfig:
 # dwarf gradients that small).
 _SQUARED_ERROR = {"lambda_z": 0.0, "back_loss": "l2", "weight_decay": 0.0}
 
+# Recipe jpeg's real JPEG in the loop with those losses and the LR guidance at scale**2 / 40 (recipes jpeg-mse and
+# jpeg-mse-crm).
+_JPEG_SQUARED_ERROR = {"lr_codec": "jpeg", **_SQUARED_ERROR, "guidance_per_scale2": 1 / 40}
+
 RECIPES: dict[str, dict] = {
     # Measured fastest per CPU-hour (issue 9): narrow net, z = 0 in the inverse pass, bf16.
     "fast": {},
@@ -104,13 +108,13 @@ RECIPES: dict[str, dict] = {
     "jpeg-lc": {"lr_codec": "jpeg", "arch": "irn-lc", "weight_decay": 0.0},
     # Recipe jpeg with the joint recipe's losses: the squared error PSNR measures instead of L1, no z loss, no weight
     # decay, LR guidance at scale**2 / 40 (start it with --init-from a compression-aware IRN's weights).
-    "jpeg-mse": {"lr_codec": "jpeg", **_SQUARED_ERROR, "guidance_per_scale2": 1 / 40},
+    "jpeg-mse": _JPEG_SQUARED_ERROR,
     # The same with an LR restoration module in front of the inverse (IRN journal extension's CRM).
     "jpeg-crm": {"lr_codec": "jpeg", "arch": "irn-crm"},
     # Recipe jpeg-mse with that restoration module: decoder capacity for a compression-aware IRN that jpeg-mse alone
     # no longer improves (start it with --init-from a compression-aware IRN's weights; the restorer starts at the
     # identity).
-    "jpeg-mse-crm": {"lr_codec": "jpeg", "arch": "irn-crm", **_SQUARED_ERROR, "guidance_per_scale2": 1 / 40},
+    "jpeg-mse-crm": {**_JPEG_SQUARED_ERROR, "arch": "irn-crm"},
     # The same through WebP (forward value the codec's real WebP, gradient from the JPEG simulation).
     "webp": {"lr_codec": "webp"},
     # A learned LR correction in the forward pass, trained against a frozen IRN (start it with --init-from the
