@@ -208,7 +208,7 @@ def _run_batch(
     "--pick",
     is_flag=True,
     help="Also encode with the alternative models for the scale, format and quality (`irncodec models`: irn-x2-colour"
-    " for coloured text and graphics with a PNG LR; the 4:2:0 jpeg-hq models at JPEG quality 70-100) and keep the file"
+    " for coloured text and graphics with a PNG LR; the 4:2:0 JPEG models at quality 50-100) and keep the file"
     " that decodes closest to the input, whatever its size; 2.4x the encoding time with one alternative (x2, PNG)."
     " Budgets (--max-bytes, --bpp) always do this.",
 )
@@ -375,6 +375,8 @@ def models() -> None:
         band += f" (JPEG {':'.join(m.lr_chroma)})" if "jpeg" in lossy else ""
         serves = f"serves {','.join(m.lr_formats)}{band}" if m.lr_formats else "by name only"
         serves = f"alternative (budgets, --pick) for {','.join(m.lr_formats)}{band}" if m.alternative else serves
+        if m.pick_qualities and not m.alternative:
+            serves += f"; alternative (budgets, --pick) q{m.pick_qualities[0]}-{m.pick_qualities[1]}"
         serves = serves if m.default else "decodes older files"
         head = f"{mark} {m.id}@{m.hash_prefix}  scale {m.scale}  T={m.temperature}"
         click.echo(f"{head}  {serves}  {m.arch} {m.kwargs}  {m.notes}")

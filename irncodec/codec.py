@@ -329,7 +329,7 @@ class Encoder:
         A binary search over the LR quality packages candidates, taking the file size as non-decreasing in
         quality and checking the neighbours of the answer. Where the registry serves bands of quality with
         different models (e.g. a 4:2:0 and a 4:4:4 JPEG model), and where it lists alternatives for a
-        band (``ModelSpec.alternative``), each model's band is searched on its own with that model's
+        band (``ModelSpec.alternative_band``), each model's band is searched on its own with that model's
         forward pass; when more than one scale or band has a file that fits, each one's highest-quality fit
         is decoded here and the one closest to the input (mean squared error of the network's RGB, of its
         grey level for grey inputs) wins. A pinned ``model`` is searched over all qualities. A PNG LR has no
@@ -367,7 +367,7 @@ class Encoder:
                     if scale is not None:
                         raise
                     continue  # auto: a scale without a model for every quality is left out
-                bands += [(m, *m.lr_qualities) for m in alternatives(s, lr_format)]
+                bands += [(m, *m.alternative_band) for m in alternatives(s, lr_format)]  # never None there
         if not bands:
             raise UnknownModelError(f"no installed model serves {lr_format} LRs at every quality")
         fits: list[tuple[ModelSpec, int | None]] = []  # each band's highest quality that fits

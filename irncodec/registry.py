@@ -55,6 +55,9 @@ class ModelSpec:
     # Never the default for a quality, but encoding that picks among models (byte budgets, and ``pick`` in
     # irncodec.codec.Encoder.encode) also tries it over lr_qualities and keeps whichever file decodes closest.
     alternative: bool = False
+    # A model that is the default for its lr_qualities may also be an alternative over another band of qualities
+    # (inclusive): encoding that picks among models tries it there beside that band's default.
+    pick_qualities: tuple[int, int] | None = None
     default: bool = True  # newest entry for its id and scale: the one new files use
     kind: str = "codec"  # "codec" (an invertible rescaler) or "sr-baseline" (benchmarks only)
     notes: str = field(default="", compare=False)
@@ -72,6 +75,12 @@ class ModelSpec:
         """``id@hash-prefix``: the name :func:`find_model` resolves to exactly this version (a bare id gives the
         default one)."""
         return f"{self.id}@{self.hash_prefix}"
+
+    @property
+    def alternative_band(self) -> tuple[int, int] | None:
+        """The lossy LR qualities (inclusive) over which encoding that picks among models tries this model as an
+        alternative: an alternative's ``lr_qualities``, a default's ``pick_qualities``, or None."""
+        return self.lr_qualities if self.alternative else self.pick_qualities
 
     @property
     def path(self) -> Path:
@@ -274,6 +283,7 @@ MODELS: tuple[ModelSpec, ...] = (
         "c156452253552f759963f306c2f23e01817a7f46b60e2877fe3dd2945c4c3e32",
         lr_formats=("jpeg",),
         lr_qualities=(0, 49),
+        pick_qualities=(50, 69),  # below the hq alternative's band: smooth images prefer 4:2:0 at equal rate there
         notes="irn-x2 + 1500 steps of 16x64x64 through JPEG q50-95 (lr 1e-4 cosine), 0.7 h, then 600 more "
         "(fp32, cosine from 1e-4), 0.54 h",
     ),
@@ -459,6 +469,7 @@ MODELS: tuple[ModelSpec, ...] = (
         "c222f457f0b145bd711d38e1fd38dc65c272c3a8bd21ec3a49229c91e9654892",
         lr_formats=("jpeg",),
         lr_qualities=(0, 49),
+        pick_qualities=(50, 69),  # as irn-x2-jpeg's
         notes="irn-x4-jpeg@6399ce73 + 520 steps of 8x96x96 through JPEG q30-75, squared error, LR guidance 1.4, no z "
         "loss (recipe jpeg-mse, bf16 autocast, cosine from 5e-5), 0.19 h (3.55 h in all)",
     ),
@@ -642,20 +653,22 @@ def codec_scales(lr_format: str = "png") -> list[int]:
 
 def alternatives(scale: int, lr_format: str, quality: int | None = None) -> list[ModelSpec]:
     """The models that encoding which picks among models (byte budgets, ``Encoder.encode(pick=True)``) tries
-    beside the defaults for a scale and LR format; with a lossy ``quality``, those whose band holds it."""
+    beside the defaults for a scale and LR format (:attr:`ModelSpec.alternative_band`); with a lossy ``quality``,
+    those whose alternative band holds it."""
 
-    def in_band(m: ModelSpec) -> bool:
-        return quality is None or lr_format == "png" or m.lr_qualities[0] <= quality <= m.lr_qualities[1]
+    def in_band(band: tuple[int, int] | None) -> bool:
+        if band is None:
+            return False
+        return quality is None or lr_format == "png" or band[0] <= quality <= band[1]
 
     return [
         m
         for m in MODELS
         if m.kind == "codec"
         and m.default
-        and m.alternative
         and m.scale == scale
         and lr_format in m.lr_formats
-        and in_band(m)
+        and in_band(m.alternative_band)
     ]
 
 

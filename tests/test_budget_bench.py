@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -33,3 +35,30 @@ def test_summary_averages_only_images_every_mode_met() -> None:
     assert table["x2"]["psnr"] == 20.0 and table["x2"]["missed"] == 1 and table["x2"]["images"] == 1
     assert table["x4"]["psnr"] == 19.0 and table["x4"]["missed"] == 0
     assert table["auto"]["x4_share"] == 0.5
+
+
+def test_pick_band_benchmark_compares_the_registry_with_and_without_pick_bands(
+    tiny_models: dict, photo: Image.Image, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 4:2:0 default for q0-60 that is also an alternative over 61-100 beside another model's band: with the
+    band the search sees a superset of files and keeps the closest, so it can only gain; without it, the 4:2:0
+    model never comes back above 60; the shipped registry is restored."""
+    import dataclasses
+
+    from benchmarks.pick_band import measure as measure_pick_band
+    from irncodec import registry
+
+    low = dataclasses.replace(tiny_models[2], lr_formats=("jpeg",), lr_qualities=(0, 60), pick_qualities=(61, 100))
+    high = dataclasses.replace(tiny_models[2], id="tiny-x2-high", lr_formats=("jpeg",), lr_qualities=(61, 100))
+    models = (low, high)
+    monkeypatch.setattr(registry, "MODELS", models)
+    path = tmp_path / "p.png"
+    photo.save(path)
+    rows = measure_pick_band([path], 2, [4.0, 8.0])
+    assert registry.MODELS is models and len(rows) == 2
+    for row in rows:
+        assert row["with"]["psnr"] >= row["without"]["psnr"] - 1e-9
+        for label in ("with", "without"):
+            assert row[label]["bpp"] <= row["bpp_budget"]
+        if row["without"]["model"] == "tiny-x2":
+            assert row["without"]["quality"] <= 60

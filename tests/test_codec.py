@@ -453,13 +453,14 @@ def _mse(a: Image.Image, b: Image.Image) -> float:
     return float(np.mean((np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) ** 2))
 
 
-@pytest.mark.parametrize("good_band", ["low", "high", "alternative"])
+@pytest.mark.parametrize("good_band", ["low", "high", "alternative", "pick"])
 def test_budget_takes_the_band_whose_file_decodes_closer(
     tiny_models: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, good_band: str
 ) -> None:
     """An untrained IRN (identity couplings: Haar down and up) beats a randomised one on a smooth image, so the
-    budget search must return the untrained one's band, whichever band it serves, also when it is only a
-    alternative to the randomised default of the high band."""
+    budget search must return the untrained one's band, whichever band it serves, also when it is only an
+    alternative to the randomised default of the high band, and ("pick") when it is the default of the low band
+    and an alternative over the high one (``pick_qualities``): then it must come back at a high quality."""
     import dataclasses
 
     from irncodec.models import IRN
@@ -469,12 +470,15 @@ def test_budget_takes_the_band_whose_file_decodes_closer(
     torch.save(IRN(scale=2, **TINY).state_dict(), path)
     good = dataclasses.replace(tiny_models[2], id="tiny-good", weights=str(path), sha256=registry.sha256_file(path))
     bad = dataclasses.replace(tiny_models[2], id="tiny-bad")
-    bands = {"low": (0, 60), "high": (61, 100), "alternative": (61, 100)}
-    other = "high" if good_band == "low" else "low"
+    bands = {"low": (0, 60), "high": (61, 100), "alternative": (61, 100), "pick": (61, 100)}
+    other = "high" if good_band in ("low", "pick") else "low"
     alternative = good_band == "alternative"
     good = dataclasses.replace(
         good, lr_formats=("jpeg",), lr_qualities=bands[good_band], temperature=0.0, alternative=alternative
     )
+    if good_band == "pick":
+        good = dataclasses.replace(good, lr_qualities=bands["low"], pick_qualities=bands["pick"])
+        assert good.alternative_band == (61, 100)
     bad = dataclasses.replace(bad, lr_formats=("jpeg",), lr_qualities=bands[other])
     models = (good, bad) + (
         (dataclasses.replace(bad, id="tiny-bad-high", lr_qualities=(61, 100)),) if alternative else ()
@@ -492,6 +496,9 @@ def test_budget_takes_the_band_whose_file_decodes_closer(
     assert bands[good_band][0] <= quality <= bands[good_band][1]
     top_of_other = enc.encode(im, lr_format="jpeg", quality=bands[other][1])
     assert _mse(dec.decode(data), im) < _mse(dec.decode(top_of_other), im)
+    if good_band == "pick":  # at a fixed quality of its alternative band too, and only with pick
+        assert unpack(enc.encode(im, lr_format="jpeg", quality=90, pick=True)).header.model == "tiny-good"
+        assert unpack(enc.encode(im, lr_format="jpeg", quality=90)).header.model == "tiny-bad"
 
 
 @pytest.mark.parametrize("good_is_alternative", [True, False])

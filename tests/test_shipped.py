@@ -108,15 +108,19 @@ def test_each_lossy_lr_format_gets_its_compression_aware_model() -> None:
     assert registry.default_model(2, "jpeg", 49).id == "irn-x2-jpeg"
     assert registry.default_model(2, "jpeg", 50).id == registry.default_model(2, "jpeg", 90).id == "irn-x2-jpeg-444"
     assert registry.default_model(2, "jpeg", 90).lr_chroma == "444"
-    assert [m.id for m in registry.alternatives(2, "jpeg")] == ["irn-x2-jpeg-hq"]
-    assert [m.id for m in registry.alternatives(2, "jpeg", 60)] == []  # irn-x2-jpeg-hq serves 70-100
+    assert [m.id for m in registry.alternatives(2, "jpeg")] == ["irn-x2-jpeg", "irn-x2-jpeg-hq"]
+    # the 4:2:0 default of q0-49 is tried up to q69, irn-x2-jpeg-hq from q70
+    assert [m.id for m in registry.alternatives(2, "jpeg", 49)] == []
+    assert [m.id for m in registry.alternatives(2, "jpeg", 60)] == ["irn-x2-jpeg"]
+    assert [m.id for m in registry.alternatives(2, "jpeg", 70)] == ["irn-x2-jpeg-hq"]
     assert [m.id for m in registry.alternatives(2, "png")] == ["irn-x2-colour"]
     for q in (30, 75, 90):
         assert registry.default_model(2, "webp", q).id == "irn-x2-webp"
     assert registry.default_model(4, "jpeg", 49).id == "irn-x4-jpeg"
     assert registry.default_model(4, "jpeg", 50).id == registry.default_model(4, "jpeg", 90).id == "irn-x4-jpeg-444"
     assert registry.default_model(4, "jpeg", 90).lr_chroma == "444"
-    assert [m.id for m in registry.alternatives(4, "jpeg")] == ["irn-x4-jpeg-hq"]
+    assert [m.id for m in registry.alternatives(4, "jpeg")] == ["irn-x4-jpeg", "irn-x4-jpeg-hq"]
+    assert [m.id for m in registry.alternatives(4, "jpeg", 69)] == ["irn-x4-jpeg"]
     for q in (30, 75, 90):
         assert registry.default_model(4, "webp", q).id == "irn-x4-webp"
     for scale in (2, 4):  # no quality without a JPEG model, and the 4:4:4 band starts where the 4:2:0 one ends
