@@ -23,3 +23,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(codec, name)
     raise AttributeError(f"module 'irncodec' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, "__version__"])

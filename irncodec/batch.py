@@ -46,7 +46,8 @@ def plan_outputs(
 ) -> list[Job]:
     """Pair inputs with outputs: ``output`` for a single input, else ``out_dir/STEM+suffix``, else beside the input.
 
-    Two inputs that would write the same output: the later one is a failed job.
+    Failed jobs, before any work: an input that does not exist, an output in a folder that does not exist (``out_dir``
+    is the caller's to create), and two inputs that would write the same output (the later one).
     """
     if output is not None and len(inputs) != 1:
         raise InputImageError("-o/--output takes a single input; use -d/--out-dir for several")
@@ -60,7 +61,11 @@ def plan_outputs(
         else:
             dst = src.with_suffix(suffix)
         key = os.path.normcase(os.path.abspath(dst))
-        if key in taken:
+        if not src.exists():
+            jobs.append(Job(src, None, "no such file"))
+        elif out_dir is None and not dst.parent.is_dir():
+            jobs.append(Job(src, None, f"cannot write {dst}: no folder {dst.parent}"))
+        elif key in taken:
             jobs.append(Job(src, None, f"would overwrite {dst}, the output of {taken[key]}"))
         elif os.path.abspath(src) == key:
             jobs.append(Job(src, None, "output would overwrite the input"))
@@ -123,8 +128,9 @@ def encode_file(job: Job, options: dict) -> dict:
 
 
 def decode_file(job: Job, options: dict) -> dict:
-    """Decode ``job.src`` into ``job.dst`` atomically; ``options``: quality, device, tile, max_pixels, precision."""
-    from irncodec.imageio import save_image
+    """Decode ``job.src`` into ``job.dst`` atomically; ``options``: quality, device, tile, max_pixels, precision.
+    An output format Pillow cannot write fails before decoding."""
+    from irncodec.imageio import output_format, save_image
 
     dec = _coder(
         "decode",
@@ -133,6 +139,7 @@ def decode_file(job: Job, options: dict) -> dict:
         options.get("max_pixels"),
         options.get("precision", "auto"),
     )
+    output_format(job.dst)
     image = dec.decode(read_file(job.src, dec.limits))
     save_image(image, job.dst, quality=options.get("quality"))
     return {"width": image.width, "height": image.height, "mode": image.mode}
@@ -150,7 +157,8 @@ def _run_one(fn: Callable[[Job, dict], dict], job: Job, options: dict) -> JobRes
     except CodecError as exc:
         return JobResult(job, "input", str(exc))
     except OSError as exc:
-        return JobResult(job, "io", f"{exc.strerror or exc}")
+        where = f"{exc.filename}: " if exc.filename and str(exc.filename) != str(job.src) else ""
+        return JobResult(job, "io", f"{where}{exc.strerror or exc}")
     except Exception as exc:  # a bug or an exhausted resource: report it, keep the batch going
         return JobResult(job, "internal", f"internal error: {type(exc).__name__}: {exc}")
 

@@ -31,6 +31,7 @@ EXIT_MODEL = 4  # the model is not installed or its weight file is wrong
 EXIT_IO = 5  # reading or writing a file failed
 EXIT_INTERNAL = 1  # a bug or an exhausted resource (out of memory): reported in one line
 EXIT_BATCH = 6  # several inputs: at least one failed (each failure is reported with its file name)
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -93,12 +94,22 @@ def _user_errors() -> Iterator[None]:
 
 INPUT = click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 DEVICE = click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+MIN_TILE = 16  # smaller tiles are all overlap: many times slower, no less memory worth having
+
+
+def _check_tile(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if 0 < value < MIN_TILE:
+        raise click.BadParameter(f"give 0 (whole image) or at least {MIN_TILE} LR pixels, not {value}")
+    return value
+
+
 TILE = click.option(
     "--tile",
     type=click.IntRange(min=0),
     default=256,
     show_default=True,
-    help="Tile side in LR pixels for bounded memory (0: whole image at once).",
+    callback=_check_tile,
+    help=f"Tile side in LR pixels for bounded memory (0: whole image at once; else at least {MIN_TILE}).",
 )
 
 
@@ -112,6 +123,20 @@ WORKERS = click.option(
     show_default=True,
     help="Worker processes for several inputs.",
 )
+
+
+def _named(src: Path, message: str) -> str:
+    """``src: message``, without naming the file twice when the message already starts with it."""
+    return message if message.startswith((f"{src}:", f"{src.name}:")) else f"{src}: {message}"
+
+
+@contextmanager
+def _interrupts() -> Iterator[None]:
+    """Ctrl-C ends in one line and EXIT_INTERRUPTED (outputs are written atomically: nothing half-written is left)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_INTERRUPTED)
 
 
 def _run_batch(
@@ -130,29 +155,31 @@ def _run_batch(
     fn = encode_file if kind == "encode" else decode_file
     if output is not None and (len(inputs) != 1 or out_dir is not None):
         raise click.UsageError("-o/--output takes a single input and no -d/--out-dir")
-    with _user_errors():
-        jobs = plan_outputs(inputs, suffix, output=output, out_dir=out_dir)
-        if out_dir is not None:
-            Path(out_dir).mkdir(parents=True, exist_ok=True)
-    codes = {"input": EXIT_BAD_INPUT, "model": EXIT_MODEL, "io": EXIT_IO, "internal": EXIT_INTERNAL}
-    if len(jobs) == 1:
-        if options.get("refine"):  # one file in this process: report the refinement's steps
-            options = {**options, "progress": step_reporter("refine steps", every=30.0)}
-        (result,) = run_jobs(fn, jobs, options)
-        if not result.ok:
-            _fail(f"{result.job.src}: {result.message}", codes[result.kind])
-        click.echo(f"{result.job.dst}: " + " ".join(f"{k}={v}" for k, v in result.info.items()), err=True)
-        return
-    failed = []
-    with progress(len(jobs), kind) as update:
-        for result in run_jobs(fn, jobs, options, workers=workers):
+    with _interrupts():
+        with _user_errors():
+            jobs = plan_outputs(inputs, suffix, output=output, out_dir=out_dir)
+            if out_dir is not None:
+                Path(out_dir).mkdir(parents=True, exist_ok=True)
+        codes = {"input": EXIT_BAD_INPUT, "model": EXIT_MODEL, "io": EXIT_IO, "internal": EXIT_INTERNAL}
+        if len(jobs) == 1:
+            if options.get("refine"):  # one file in this process: report the refinement's steps
+                options = {**options, "progress": step_reporter("refine steps", every=30.0)}
+            (result,) = run_jobs(fn, jobs, options)
             if not result.ok:
-                failed.append(result)
-                click.echo(f"\nirncodec: error: {result.job.src}: {result.message}", err=True)
-            update(1)
-    click.echo(f"{kind}: {len(jobs) - len(failed)} ok, {len(failed)} failed", err=True)
-    if failed:
-        sys.exit(EXIT_BATCH)
+                _fail(_named(result.job.src, result.message), codes[result.kind])
+            click.echo(f"{result.job.dst}: " + " ".join(f"{k}={v}" for k, v in result.info.items()), err=True)
+            return
+        failed = []
+        with progress(len(jobs), kind) as update:
+            for result in run_jobs(fn, jobs, options, workers=workers):
+                if not result.ok:
+                    failed.append(result)
+                    gap = "\n" if sys.stderr.isatty() else ""  # off the progress bar's line
+                    click.echo(f"{gap}irncodec: error: {_named(result.job.src, result.message)}", err=True)
+                update(1)
+        click.echo(f"{kind}: {len(jobs) - len(failed)} ok, {len(failed)} failed", err=True)
+        if failed:
+            sys.exit(EXIT_BATCH)
 
 
 @main.command()
@@ -162,9 +189,8 @@ def _run_batch(
 @click.option(
     "--scale",
     type=click.Choice(["2", "4", "auto"]),
-    default="2",
-    show_default=True,
-    help="Downscaling factor; auto (with --max-bytes or --bpp only) tries each scale and keeps the file closest"
+    help="Downscaling factor (default: 2, or the scale of --model);"
+    " auto (with --max-bytes or --bpp only) tries each scale and keeps the file closest"
     " to the input, for about 3.5-4.5x the encoding time (JPEG LR).",
 )
 @click.option(
@@ -219,7 +245,7 @@ def encode(
     inputs: tuple[str, ...],
     output: str | None,
     out_dir: str | None,
-    scale: str,
+    scale: str | None,
     lr_format: str,
     quality: int | None,
     model: str | None,
@@ -239,8 +265,14 @@ def encode(
         raise click.UsageError("--scale auto needs a budget (--max-bytes or --bpp)")
     if pick and model is not None:
         raise click.UsageError("--pick chooses the model; give it or --model, not both")
+    if quality is not None and lr_format == "png":
+        raise click.UsageError("--quality is for lossy LRs: add --lr-format jpeg or webp")
+    if model is not None:
+        scale = _model_scale(model, scale)
+    if output is not None and Path(output).suffix.lower() != ".irn":
+        click.echo(f"irncodec: note: {output} will hold .irn data, whatever its extension says", err=True)
     options = {
-        "scale": None if scale == "auto" else int(scale),
+        "scale": None if scale == "auto" else int(scale or 2),
         "lr_format": lr_format,
         "quality": quality,
         "model": model,
@@ -253,6 +285,23 @@ def encode(
         "tile": tile,
     }
     _run_batch("encode", inputs, output, out_dir, ".irn", options, workers)
+
+
+def _model_scale(model: str, scale: str | None) -> str:
+    """The scale a ``--model`` encodes at: its own; a usage error if ``scale`` (given) differs or the model is not
+    a codec's."""
+    from irncodec.errors import UnknownModelError
+    from irncodec.registry import find_model
+
+    try:
+        spec = find_model(model)
+    except UnknownModelError as exc:
+        _fail(str(exc), EXIT_MODEL)
+    if spec.kind != "codec":
+        raise click.UsageError(f"{model} is a benchmark baseline ({spec.kind}), not a codec model")
+    if scale not in (None, "auto", str(spec.scale)):  # auto: a pinned model fixes its own scale
+        raise click.UsageError(f"model {model} is for scale {spec.scale}, not {scale}")
+    return str(spec.scale)
 
 
 @main.command()
@@ -294,6 +343,13 @@ def decode(
     workers: int,
 ) -> None:
     """Decode .irn files to images (INPUT.irn -> INPUT.png unless -o or -d says otherwise)."""
+    from irncodec.errors import InputImageError
+    from irncodec.imageio import output_format
+
+    try:  # before any decoding (an image with alpha and a JPEG output fails per file, once its header is read)
+        output_format(output or f"x.{fmt.lower().lstrip('.')}")
+    except InputImageError as exc:
+        raise click.UsageError(str(exc)) from None
     options = {"quality": quality, "device": device, "tile": tile, "max_pixels": max_pixels, "precision": precision}
     _run_batch("decode", inputs, output, out_dir, "." + fmt.lower().lstrip("."), options, workers)
 

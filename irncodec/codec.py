@@ -13,6 +13,7 @@ float rounding).
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from bitstream import LR_FORMATS, Header, IrnFile, Limits, pack, unpack
+from bitstream import LR_FORMATS, Header, IrnFile, Limits, pack, read_file, unpack
 from irncodec import imageio
 from irncodec.errors import BudgetError, DeviceError, InputImageError, PayloadError, UnknownModelError
 from irncodec.refine import lr_channel, lr_rate, refine_lr
@@ -380,9 +381,9 @@ class Encoder:
         if not fits:
             smallest = min(bands, key=lambda b: len(attempt(b[0], b[1])))
             what = "the PNG LR" if lr_format == "png" else f"even quality {smallest[1]}"
-            hint = "; use --lr-format jpeg or webp" if lr_format == "png" else ""
+            hint = "; use a JPEG or WebP LR (lr_format, or --lr-format)" if lr_format == "png" else ""
             if not pinned and max(scales) < max(codec_scales(lr_format)):
-                hint += "; a larger scale (--scale auto) may fit"
+                hint += "; a larger scale may fit (scale=None, or --scale auto on the command line)"
             raise BudgetError(
                 f"{what} needs {len(attempt(smallest[0], smallest[1]))} bytes at scale {smallest[0].scale}, over "
                 f"the budget of {max_bytes}{hint}"
@@ -532,7 +533,7 @@ class Decoder:
 
 
 def encode(
-    image: Image.Image,
+    image: Image.Image | str | os.PathLike,
     scale: int = 2,
     lr_format: str = "png",
     quality: int | None = None,
@@ -542,12 +543,22 @@ def encode(
     refine: int = 0,
     pick: bool = False,
 ) -> bytes:
-    """One-shot encode of a Pillow image to ``.irn`` bytes (loads the model each call; see :class:`Encoder`)."""
+    """One-shot encode of a Pillow image, or an image file's path, to ``.irn`` bytes (loads the model each call;
+    see :class:`Encoder`)."""
+    if isinstance(image, (str, os.PathLike)):
+        image = imageio.open_image(image)
+    elif not isinstance(image, Image.Image):
+        raise TypeError(f"encode takes a PIL image or a path, not {type(image).__name__}")
     return Encoder(device=device).encode(
         image, scale=scale, lr_format=lr_format, quality=quality, model=model, z_seed=z_seed, refine=refine, pick=pick
     )
 
 
-def decode(data: bytes, device: str = "auto") -> Image.Image:
-    """One-shot decode of ``.irn`` bytes to a Pillow image (loads the model each call; see :class:`Decoder`)."""
-    return Decoder(device=device).decode(data)
+def decode(data: bytes | str | os.PathLike, device: str = "auto") -> Image.Image:
+    """One-shot decode of ``.irn`` bytes, or a ``.irn`` file's path, to a Pillow image (loads the model each call;
+    see :class:`Decoder`)."""
+    if isinstance(data, (str, os.PathLike)):
+        data = read_file(data)
+    elif not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"decode takes .irn bytes or a path, not {type(data).__name__}")
+    return Decoder(device=device).decode(bytes(data))

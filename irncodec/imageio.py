@@ -21,6 +21,7 @@ __all__ = [
     "finish_image",
     "jpeg_sampling",
     "open_image",
+    "output_format",
     "prepare_image",
     "read_plane",
     "save_image",
@@ -233,17 +234,27 @@ def write_atomic(path: str | Path, data: bytes) -> None:
         raise
 
 
-def save_image(im: Image.Image, path: str | Path, fmt: str | None = None, quality: int | None = None) -> None:
-    """Save an image atomically; the format comes from ``fmt`` or the file extension.
-
-    ICC profile and EXIF are written where the format carries them.
-    """
+def output_format(path: str | Path, fmt: str | None = None) -> str:
+    """The Pillow format an image is written in to ``path`` (``fmt``, or the file extension), with
+    :class:`InputImageError` for a format Pillow cannot write (callers check before decoding)."""
     path = Path(path)
     ext = path.suffix.lower().lstrip(".")
     fmt = fmt or {"jpg": "jpeg", "tif": "tiff"}.get(ext, ext)
     pil_format = Image.registered_extensions().get(f".{fmt}") or fmt.upper()
     if pil_format not in Image.SAVE:
-        raise InputImageError(f"cannot write {path.name}: unknown image format {fmt!r}")
+        known = "png, jpg, webp, tiff, bmp"
+        raise InputImageError(f"cannot write {path.name}: unknown image format {fmt!r} (for example {known})")
+    return pil_format
+
+
+def save_image(im: Image.Image, path: str | Path, fmt: str | None = None, quality: int | None = None) -> None:
+    """Save an image atomically; the format comes from ``fmt`` or the file extension (:func:`output_format`).
+
+    ICC profile and EXIF are written where the format carries them. Alpha is never dropped silently: JPEG gets an
+    image with alpha only when it is fully opaque, else :class:`InputImageError`.
+    """
+    path = Path(path)
+    pil_format = output_format(path, fmt)
     params: dict = {}
     if im.info.get("icc_profile"):
         params["icc_profile"] = im.info["icc_profile"]
@@ -254,7 +265,12 @@ def save_image(im: Image.Image, path: str | Path, fmt: str | None = None, qualit
     if pil_format == "JPEG" and im.mode == "I;16":
         im = Image.fromarray((np.asarray(im, dtype=np.float64) / 257.0).round().astype(np.uint8))
     elif pil_format == "JPEG" and im.mode in ("RGBA", "LA"):
-        im = im.convert("RGB" if im.mode == "RGBA" else "L")
+        if im.getchannel("A").getextrema() != (255, 255):
+            raise InputImageError(
+                f"cannot write {path.name}: the image has transparent pixels and JPEG has no alpha channel; "
+                "write PNG, WebP or TIFF"
+            )
+        im = im.convert("RGB" if im.mode == "RGBA" else "L")  # fully opaque: nothing is lost
     buf = io.BytesIO()
     try:
         im.save(buf, format=pil_format, **params)

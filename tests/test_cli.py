@@ -11,7 +11,7 @@ import torch
 from click.testing import CliRunner
 from PIL import Image
 
-from irncodec.cli import EXIT_BAD_INPUT, EXIT_MODEL, main
+from irncodec.cli import EXIT_BAD_INPUT, EXIT_IO, EXIT_MODEL, main
 from irncodec.train.loop import make_model, recipe_config
 
 
@@ -98,6 +98,75 @@ def test_missing_input_and_unknown_model(runner: CliRunner, tiny_models: dict, p
     assert res.exit_code != 0 and "nope.irn" in res.stderr
     res = runner.invoke(main, ["encode", str(png), "--model", "irn-x9", "-o", str(tmp_path / "o.irn")])
     assert res.exit_code == EXIT_MODEL and "installed" in res.stderr
+
+
+def test_mistakes_fail_before_any_work_with_the_right_exit_code(
+    runner: CliRunner, tiny_models: dict, png: Path, tmp_path: Path
+) -> None:
+    """Bad arguments exit 2, missing files 5, each in one line naming the file once, before any encoding or
+    decoding (an output folder that does not exist, an output format Pillow cannot write)."""
+    cpu = ["--device", "cpu"]
+    cases = [
+        (["encode", str(png), "-o", str(tmp_path / "no" / "x.irn"), *cpu], EXIT_IO, "no folder"),
+        (["encode", str(tmp_path / "missing.png"), *cpu], EXIT_IO, "no such file"),
+        (["decode", str(tmp_path / "missing.irn"), *cpu], EXIT_IO, "no such file"),
+        (["encode", str(png), "--quality", "50", *cpu], 2, "--lr-format jpeg"),
+        (["encode", str(png), "--model", "tiny-x4", "--scale", "2", *cpu], 2, "scale 4"),
+        (["encode", str(png), "--tile", "8", *cpu], 2, "at least 16"),
+        (["decode", str(png), "-o", str(tmp_path / "out.xyz"), *cpu], 2, "unknown image format"),
+        (["decode", str(png), "-d", str(tmp_path / "dd"), "--format", "foo", *cpu], 2, "unknown image format"),
+    ]
+    for args, code, text in cases:
+        res = runner.invoke(main, args)
+        assert res.exit_code == code and text in res.stderr, (args, res.output)
+        assert "Traceback" not in res.output
+        if code != 2:
+            name = Path(args[1]).name
+            assert res.stderr.count("\n") == 1 and res.stderr.count(name) == 1, res.stderr
+    assert not (tmp_path / "dd").exists() and not list(tmp_path.glob("*.irn"))
+    # a model's own scale is the default
+    res = runner.invoke(main, ["encode", str(png), "--model", "tiny-x4", "-o", str(tmp_path / "m.irn"), *cpu])
+    assert res.exit_code == 0 and "scale=4" in res.stderr, res.output
+    res = runner.invoke(main, ["encode", str(png), "-o", str(tmp_path / "m.png"), *cpu])
+    assert res.exit_code == 0 and "note:" in res.stderr  # .irn data under another extension: said, not refused
+
+
+def test_ctrl_c_exits_130_in_one_line(
+    runner: CliRunner, tiny_models: dict, png: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import irncodec.batch
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(irncodec.batch, "run_jobs", interrupted)
+    res = runner.invoke(main, ["encode", str(png), "--device", "cpu"])
+    assert res.exit_code == 130 and res.stderr == "irncodec: error: interrupted\n"
+
+
+def test_alpha_is_never_dropped_silently(
+    runner: CliRunner, tiny_models: dict, photo: Image.Image, tmp_path: Path
+) -> None:
+    src = tmp_path / "rgba.png"
+    rgba = photo.convert("RGBA")
+    rgba.putpixel((3, 4), (10, 20, 30, 0))
+    rgba.save(src)
+    irn = tmp_path / "rgba.irn"
+    assert runner.invoke(main, ["encode", str(src), "-o", str(irn), "--device", "cpu"]).exit_code == 0
+    res = runner.invoke(main, ["decode", str(irn), "-o", str(tmp_path / "out.jpg"), "--device", "cpu"])
+    assert res.exit_code == EXIT_BAD_INPUT and "alpha" in res.stderr and res.stderr.count("\n") == 1
+    assert not (tmp_path / "out.jpg").exists()
+    opaque = tmp_path / "opaque.png"
+    photo.convert("RGBA").save(opaque)  # all alpha 255: a JPEG loses nothing, so it is written
+    assert runner.invoke(main, ["encode", str(opaque), "--device", "cpu"]).exit_code == 0
+    res = runner.invoke(
+        main, ["decode", str(tmp_path / "opaque.irn"), "-o", str(tmp_path / "o.jpg"), "--device", "cpu"]
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(
+        main, ["decode", str(tmp_path / "rgba.irn"), "-o", str(tmp_path / "out.webp"), "--device", "cpu"]
+    )
+    assert res.exit_code == 0 and Image.open(tmp_path / "out.webp").getpixel((3, 4))[3] == 0
 
 
 def test_existing_output_survives_a_failed_run(runner: CliRunner, tiny_models: dict, tmp_path: Path) -> None:

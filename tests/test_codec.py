@@ -222,7 +222,7 @@ def test_budget_with_png_fits_or_says_why(tiny_models: dict, photo: Image.Image)
     enc = Encoder(device="cpu")
     size = len(enc.encode(photo))
     assert enc.encode_to_budget(photo, size, lr_format="png") == (enc.encode(photo), None)
-    with pytest.raises(BudgetError, match="jpeg or webp"):
+    with pytest.raises(BudgetError, match="JPEG or WebP LR"):
         enc.encode_to_budget(photo, size - 1, lr_format="png")
 
 
@@ -295,6 +295,22 @@ def test_package_matches_encode(tiny_models: dict, photo: Image.Image) -> None:
     analysis = enc.analyze(photo, lr_format="webp")
     for q in (10, 90):
         assert enc.package(analysis, "webp", q, z_seed=3) == enc.encode(photo, lr_format="webp", quality=q, z_seed=3)
+
+
+def test_one_shot_functions_take_paths_and_refuse_other_types(
+    tiny_models: dict, photo: Image.Image, tmp_path: Path
+) -> None:
+    photo.save(tmp_path / "p.png")
+    data = encode(tmp_path / "p.png", device="cpu")
+    assert data == encode(photo, device="cpu")
+    (tmp_path / "p.irn").write_bytes(data)
+    assert np.array_equal(np.asarray(decode(str(tmp_path / "p.irn"), device="cpu")), np.asarray(decode(data)))
+    with pytest.raises(InputImageError, match="no such file"):
+        encode(tmp_path / "missing.png", device="cpu")
+    with pytest.raises(TypeError, match="PIL image or a path"):
+        encode(np.zeros((4, 4, 3), np.uint8), device="cpu")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="bytes or a path"):
+        decode(12, device="cpu")  # type: ignore[arg-type]
 
 
 def test_header_records_the_default_quality(tiny_models: dict, photo: Image.Image) -> None:
