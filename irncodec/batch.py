@@ -64,7 +64,8 @@ def plan_outputs(
         if not src.exists():
             jobs.append(Job(src, None, "no such file"))
         elif out_dir is None and not dst.parent.is_dir():
-            jobs.append(Job(src, None, f"cannot write {dst}: no folder {dst.parent}"))
+            what = "is not a folder" if dst.parent.exists() else "does not exist"
+            jobs.append(Job(src, None, f"cannot write {dst}: {dst.parent} {what}"))
         elif key in taken:
             jobs.append(Job(src, None, f"would overwrite {dst}, the output of {taken[key]}"))
         elif os.path.abspath(src) == key:
@@ -164,8 +165,11 @@ def _run_one(fn: Callable[[Job, dict], dict], job: Job, options: dict) -> JobRes
 
 
 def _init_worker(threads: int) -> None:
+    import signal
+
     import torch
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle (run_jobs)
     torch.set_num_threads(threads)
 
 
@@ -178,7 +182,12 @@ def run_jobs(
             yield _run_one(fn, job, options)
         return
     threads = max(1, (os.cpu_count() or 1) // workers)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(threads,)) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(threads,))
+    try:
         futures = [pool.submit(_run_one, fn, job, options) for job in jobs]
         for fut in as_completed(futures):
             yield fut.result()
+    except BaseException:  # Ctrl-C, or the caller stopped early: no job that has not started will run
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()

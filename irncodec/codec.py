@@ -558,7 +558,10 @@ def decode(data: bytes | str | os.PathLike, device: str = "auto") -> Image.Image
     """One-shot decode of ``.irn`` bytes, or a ``.irn`` file's path, to a Pillow image (loads the model each call;
     see :class:`Decoder`)."""
     if isinstance(data, (str, os.PathLike)):
-        data = read_file(data)
+        try:
+            data = read_file(data)
+        except FileNotFoundError:
+            raise InputImageError(f"{data}: no such file") from None
     elif not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"decode takes .irn bytes or a path, not {type(data).__name__}")
     return Decoder(device=device).decode(bytes(data))

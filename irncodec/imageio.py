@@ -45,6 +45,8 @@ OUTPUT_MODE = {
 DEFAULT_QUALITY = 90  # LR quality when none is given (JPEG, WebP)
 JPEG_CHROMA = ("420", "444")  # JPEG chroma sampling: Cb, Cr at half size both ways (libjpeg's default) or full
 _PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP", "avif": "AVIF"}
+_KEEPS_ALPHA = {"PNG", "WEBP", "TIFF"}  # output formats that store 8-bit alpha (GIF: on or off; BMP: read as RGB)
+_KEEPS_16_BIT = {"PNG", "TIFF"}  # output formats that store 16-bit grey
 
 
 @dataclass(frozen=True)
@@ -250,8 +252,9 @@ def output_format(path: str | Path, fmt: str | None = None) -> str:
 def save_image(im: Image.Image, path: str | Path, fmt: str | None = None, quality: int | None = None) -> None:
     """Save an image atomically; the format comes from ``fmt`` or the file extension (:func:`output_format`).
 
-    ICC profile and EXIF are written where the format carries them. Alpha is never dropped silently: JPEG gets an
-    image with alpha only when it is fully opaque, else :class:`InputImageError`.
+    ICC profile and EXIF are written where the format carries them. Alpha is never dropped silently: a format
+    without it (all but PNG, WebP and TIFF) gets an image with alpha only when it is fully opaque, else
+    :class:`InputImageError`; 16-bit grey goes to 8 bits for formats other than PNG and TIFF.
     """
     path = Path(path)
     pil_format = output_format(path, fmt)
@@ -262,13 +265,13 @@ def save_image(im: Image.Image, path: str | Path, fmt: str | None = None, qualit
         params["exif"] = im.info["exif"]
     if pil_format in ("JPEG", "WEBP") and quality is not None:
         params["quality"] = quality
-    if pil_format == "JPEG" and im.mode == "I;16":
+    if im.mode == "I;16" and pil_format not in _KEEPS_16_BIT:
         im = Image.fromarray((np.asarray(im, dtype=np.float64) / 257.0).round().astype(np.uint8))
-    elif pil_format == "JPEG" and im.mode in ("RGBA", "LA"):
+    elif im.mode in ("RGBA", "LA") and pil_format not in _KEEPS_ALPHA:
         if im.getchannel("A").getextrema() != (255, 255):
             raise InputImageError(
-                f"cannot write {path.name}: the image has transparent pixels and JPEG has no alpha channel; "
-                "write PNG, WebP or TIFF"
+                f"cannot write {path.name}: the image has transparent pixels and {pil_format} keeps no alpha "
+                "channel; write PNG, WebP or TIFF"
             )
         im = im.convert("RGB" if im.mode == "RGBA" else "L")  # fully opaque: nothing is lost
     buf = io.BytesIO()

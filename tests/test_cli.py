@@ -107,7 +107,7 @@ def test_mistakes_fail_before_any_work_with_the_right_exit_code(
     decoding (an output folder that does not exist, an output format Pillow cannot write)."""
     cpu = ["--device", "cpu"]
     cases = [
-        (["encode", str(png), "-o", str(tmp_path / "no" / "x.irn"), *cpu], EXIT_IO, "no folder"),
+        (["encode", str(png), "-o", str(tmp_path / "no" / "x.irn"), *cpu], EXIT_IO, "does not exist"),
         (["encode", str(tmp_path / "missing.png"), *cpu], EXIT_IO, "no such file"),
         (["decode", str(tmp_path / "missing.irn"), *cpu], EXIT_IO, "no such file"),
         (["encode", str(png), "--quality", "50", *cpu], 2, "--lr-format jpeg"),

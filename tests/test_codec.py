@@ -309,6 +309,8 @@ def test_one_shot_functions_take_paths_and_refuse_other_types(
         encode(tmp_path / "missing.png", device="cpu")
     with pytest.raises(TypeError, match="PIL image or a path"):
         encode(np.zeros((4, 4, 3), np.uint8), device="cpu")  # type: ignore[arg-type]
+    with pytest.raises(InputImageError, match="no such file"):
+        decode(tmp_path / "missing.irn", device="cpu")
     with pytest.raises(TypeError, match="bytes or a path"):
         decode(12, device="cpu")  # type: ignore[arg-type]
 
@@ -317,12 +319,32 @@ def test_header_records_the_default_quality(tiny_models: dict, photo: Image.Imag
     assert unpack(encode(photo, lr_format="jpeg", device="cpu")).header.lr_quality == 90
 
 
-def test_16_bit_output_as_jpeg_keeps_its_levels(tiny_models: dict, tmp_path: Path) -> None:
+@pytest.mark.parametrize("ext", ["jpg", "webp", "gif", "bmp"])
+def test_16_bit_output_in_an_8_bit_format_keeps_its_levels(tiny_models: dict, tmp_path: Path, ext: str) -> None:
     from irncodec.imageio import save_image
 
     im = Image.fromarray(np.full((8, 8), 40000, dtype=np.uint16))
-    save_image(im, tmp_path / "g.jpg")
-    assert abs(int(np.asarray(Image.open(tmp_path / "g.jpg")).mean()) - round(40000 / 257)) <= 2
+    save_image(im, tmp_path / f"g.{ext}")
+    level = np.asarray(Image.open(tmp_path / f"g.{ext}").convert("L"), dtype=float).mean()
+    assert abs(level - 40000 / 257) <= 2
+
+
+@pytest.mark.parametrize("ext", ["jpg", "bmp", "gif"])
+def test_alpha_goes_only_where_it_is_kept(tmp_path: Path, ext: str) -> None:
+    """Formats without 8-bit alpha get an image with alpha only when it is fully opaque; PNG, WebP, TIFF keep it."""
+    from irncodec.imageio import save_image
+
+    opaque = Image.new("RGBA", (8, 8), (10, 200, 30, 255))
+    save_image(opaque, tmp_path / f"o.{ext}")
+    assert Image.open(tmp_path / f"o.{ext}").convert("RGBA").getextrema()[3] == (255, 255)
+    clear = opaque.copy()
+    clear.putpixel((1, 1), (0, 0, 0, 128))
+    with pytest.raises(InputImageError, match="transparent"):
+        save_image(clear, tmp_path / f"c.{ext}")
+    assert not (tmp_path / f"c.{ext}").exists()
+    for kept in ("png", "webp", "tiff"):
+        save_image(clear, tmp_path / f"c.{kept}")
+        assert Image.open(tmp_path / f"c.{kept}").getpixel((1, 1))[3] == 128
 
 
 def test_decode_many_matches_decode_one_by_one(tiny_models: dict, photo: Image.Image) -> None:

@@ -98,6 +98,16 @@ def test_fp16_decode_costs_under_005_db(scale: int, lr_format: str, quality: int
     assert abs(full - half) <= 0.05
 
 
+def test_pick_bands_belong_to_defaults_and_lie_outside_their_own_band() -> None:
+    """A model's alternative band (pick_qualities) must not overlap the band it serves as default, or encoding that
+    picks would compare the model with itself."""
+    for m in registry.MODELS:
+        if m.pick_qualities is not None:
+            lo, hi = m.pick_qualities
+            assert not m.alternative and 0 <= lo <= hi <= 100, m.ref
+            assert hi < m.lr_qualities[0] or lo > m.lr_qualities[1], m.ref
+
+
 def test_every_model_names_a_known_jpeg_chroma_sampling() -> None:
     assert all(m.lr_chroma in JPEG_CHROMA for m in registry.MODELS)
 

@@ -212,3 +212,25 @@ def test_unexpected_errors_do_not_stop_a_batch(tmp_path: Path) -> None:
     results = list(run_jobs(flaky, jobs, {}))
     assert [r.kind for r in results] == ["ok", "internal", "ok"]
     assert "RuntimeError" in results[1].message
+
+
+def _slow_job(job: object, options: dict) -> dict:
+    """A worker-process job (module level, so it pickles): leaves a mark, then takes a while."""
+    import time
+
+    Path(options["marks"], job.src.name).touch()  # type: ignore[attr-defined]
+    time.sleep(0.5)
+    return {}
+
+
+def test_a_batch_in_worker_processes_stops_when_its_caller_stops(tmp_path: Path) -> None:
+    """Leaving the loop early (as Ctrl-C does) cancels the jobs that have not started, instead of waiting for the
+    whole batch."""
+    from irncodec.batch import Job, run_jobs
+
+    jobs = [Job(tmp_path / f"in{i}", tmp_path / f"out{i}") for i in range(16)]
+    results = run_jobs(_slow_job, jobs, {"marks": str(tmp_path)}, workers=2)
+    assert next(results).ok
+    results.close()  # what an exception in the caller's loop does to the generator
+    started = len(list(tmp_path.glob("in*")))
+    assert started < 8, started  # 2 workers x 0.5 s each: a few jobs, not all 16
