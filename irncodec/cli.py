@@ -161,7 +161,7 @@ def _run_batch(
     with _interrupts():
         with _user_errors():
             jobs = plan_outputs(inputs, suffix, output=output, out_dir=out_dir)
-            if out_dir is not None:
+            if out_dir is not None and any(job.dst is not None for job in jobs):  # not for a batch that failed planning
                 Path(out_dir).mkdir(parents=True, exist_ok=True)
         codes = {"input": EXIT_BAD_INPUT, "model": EXIT_MODEL, "io": EXIT_IO, "internal": EXIT_INTERNAL}
         if len(jobs) == 1:

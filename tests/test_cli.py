@@ -110,6 +110,7 @@ def test_mistakes_fail_before_any_work_with_the_right_exit_code(
         (["encode", str(png), "-o", str(tmp_path / "no" / "x.irn"), *cpu], EXIT_IO, "does not exist"),
         (["encode", str(tmp_path / "missing.png"), *cpu], EXIT_IO, "no such file"),
         (["decode", str(tmp_path / "missing.irn"), *cpu], EXIT_IO, "no such file"),
+        (["decode", str(tmp_path / "missing.irn"), "-d", str(tmp_path / "dd"), *cpu], EXIT_IO, "no such file"),
         (["encode", str(png), "--quality", "50", *cpu], 2, "--lr-format jpeg"),
         (["encode", str(png), "--model", "tiny-x4", "--scale", "2", *cpu], 2, "scale 4"),
         (["encode", str(png), "--tile", "8", *cpu], 2, "at least 16"),
