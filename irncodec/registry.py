@@ -634,7 +634,10 @@ def find_model(model_id: str, weight_hash: str | None = None) -> ModelSpec:
         if m.id == model_id and wanted:
             return m
     what = model_id if weight_hash is None else f"{model_id}@{weight_hash}"
-    raise UnknownModelError(f"model {what} is not installed; installed: {', '.join(installed_models()) or 'none'}")
+    versions = [m.ref for m in MODELS if m.id == model_id]
+    ids = ", ".join(dict.fromkeys(m.id for m in MODELS)) or "none"  # each id once, in registry order
+    known = f"versions of {model_id}: {', '.join(versions)}" if versions else f"installed: {ids}"
+    raise UnknownModelError(f"model {what} is not installed; {known} (`irncodec models` lists every version)")
 
 
 def default_model(scale: int, lr_format: str = "png", quality: int | None = None) -> ModelSpec:
