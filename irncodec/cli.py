@@ -350,7 +350,7 @@ def decode(
     from irncodec.imageio import output_format
 
     try:  # before any decoding (an output that cannot hold a file's alpha fails per file, after its decode)
-        output_format(output or f"x.{fmt.lower().lstrip('.')}")
+        output_format(output or f"*.{fmt.lower().lstrip('.')}")  # named in the message: cannot write *.EXT
     except InputImageError as exc:
         raise click.UsageError(str(exc)) from None
     options = {"quality": quality, "device": device, "tile": tile, "max_pixels": max_pixels, "precision": precision}
