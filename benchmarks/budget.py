@@ -38,14 +38,19 @@ MODES: dict[str, int | None] = {"x2": 2, "x4": 4, "auto": None}
 
 
 def measure(
-    encoder: Encoder, decoder: Decoder, image: Image.Image, bpp: float, lr_format: str
+    encoder: Encoder,
+    decoder: Decoder,
+    image: Image.Image,
+    bpp: float,
+    lr_format: str,
+    modes: dict[str, int | None] = MODES,
 ) -> dict[str, dict | None]:
-    """One image at one budget: per mode the file's bpp, scale, model, quality, RGB PSNR and encoding seconds
-    (``None`` where no file fits)."""
+    """One image at one budget: per mode (label -> scale, ``None`` for every scale) the file's bpp, scale, model,
+    quality, RGB PSNR and encoding seconds (``None`` where no file fits)."""
     max_bytes = int(bpp * image.width * image.height / 8)
     source = torch.from_numpy(np.array(image.convert("RGB"))).permute(2, 0, 1).float() / 255.0
     out: dict[str, dict | None] = {}
-    for mode, scale in MODES.items():
+    for mode, scale in modes.items():
         start = time.perf_counter()
         try:
             data, quality = encoder.encode_to_budget(image, max_bytes, scale=scale, lr_format=lr_format)

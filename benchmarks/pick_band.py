@@ -5,9 +5,9 @@
 
 Each photo the training loop holds out (never a test set) is encoded to each budget with
 :meth:`irncodec.Encoder.encode_to_budget` twice, JPEG LR: with the registry as shipped, and with every
-``pick_qualities`` removed (the default 4:2:0 model then serves only its own band). Both files are decoded with
-:class:`irncodec.Decoder`; per budget it prints the mean RGB PSNR of each, how many photos changed model or
-quality, and writes one JSON row per photo and budget.
+``pick_qualities`` removed (the default 4:2:0 model then serves only its own band), each by
+:func:`benchmarks.budget.measure`, which decodes the file with :class:`irncodec.Decoder`. Per budget it prints
+the mean RGB PSNR of each, how many photos changed model or quality, and writes one JSON row per photo and budget.
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ import numpy as np
 import torch
 from PIL import Image
 
+from benchmarks.budget import measure as measure_budget
 from benchmarks.holdout_rd import holdout_paths
-from bitstream import unpack
 from irncodec import registry
 from irncodec.codec import Decoder, Encoder
-from irncodec.metrics import psnr
 
 __all__ = ["measure"]
 
@@ -35,30 +34,21 @@ def _without_pick_bands(models: tuple[registry.ModelSpec, ...]) -> tuple[registr
 
 
 def measure(paths: list[Path], scale: int, bpps: list[float]) -> list[dict]:
-    """One row per photo and budget: file bytes, quality, model and RGB PSNR with and without the pick bands."""
+    """One row per photo and budget: :func:`benchmarks.budget.measure`'s file bpp, quality, model and RGB PSNR at
+    ``scale``, with and without the pick bands (``None`` where no file fits)."""
     enc, dec = Encoder(device="cpu"), Decoder(device="cpu")
     shipped = registry.MODELS
     rows = []
     for path in paths:
         image = Image.open(path).convert("RGB")
-        ref = torch.from_numpy(np.array(image))
         for bpp in bpps:
             row: dict = {"image": path.name, "bpp_budget": bpp}
             for label, models in (("without", _without_pick_bands(shipped)), ("with", shipped)):
                 registry.MODELS = models
                 try:
-                    budget = int(bpp * image.width * image.height / 8)
-                    data, quality = enc.encode_to_budget(image, budget, scale=scale, lr_format="jpeg")
+                    row[label] = measure_budget(enc, dec, image, bpp, "jpeg", modes={label: scale})[label]
                 finally:
                     registry.MODELS = shipped
-                out = torch.from_numpy(np.array(dec.decode(data).convert("RGB")))
-                row[label] = {
-                    "bytes": len(data),
-                    "bpp": len(data) * 8 / (image.width * image.height),
-                    "quality": quality,
-                    "model": unpack(data).header.model,
-                    "psnr": psnr(out, ref, 255.0),
-                }
             rows.append(row)
     return rows
 
@@ -78,7 +68,7 @@ def main() -> None:
     print("| budget (bpp) | without: bpp / RGB PSNR | with: bpp / RGB PSNR | gain | photos changed |")
     print("|---|---|---|---|---|")
     for bpp in bpps:
-        sel = [r for r in rows if r["bpp_budget"] == bpp]
+        sel = [r for r in rows if r["bpp_budget"] == bpp and r["with"] and r["without"]]
         mean = {k: np.mean([r[k]["psnr"] for r in sel]) for k in ("without", "with")}
         rate = {k: np.mean([r[k]["bpp"] for r in sel]) for k in ("without", "with")}
         changed = sum(
