@@ -96,7 +96,8 @@ def encode_file(job: Job, options: dict) -> dict:
     """Encode ``job.src`` into ``job.dst`` atomically. ``options``: scale (``None``: every scale, budgets
     only), lr_format, quality, model, z_seed, device, tile, a budget as max_bytes or bpp, pick (try the
     registry's alternative models too), refine (steps) and progress (a ``progress(done, total)`` callback for
-    them). Returns facts for the report (bytes, bpp, scale, quality, model)."""
+    them), on_try (budgets only: :meth:`Encoder.encode_to_budget`'s callback for each candidate). Returns facts
+    for the report (bytes, bpp, scale, quality, model)."""
     from bitstream import unpack
     from irncodec.imageio import DEFAULT_QUALITY, open_image, write_atomic
 
@@ -115,7 +116,7 @@ def encode_file(job: Job, options: dict) -> dict:
     if options.get("bpp") is not None:
         max_bytes = int(options["bpp"] * image.width * image.height / 8)
     if max_bytes is not None:
-        data, quality = enc.encode_to_budget(image, max_bytes, **common)
+        data, quality = enc.encode_to_budget(image, max_bytes, on_try=options.get("on_try"), **common)
     else:
         data = enc.encode(image, quality=quality, pick=options.get("pick", False), **common)
     write_atomic(job.dst, data)

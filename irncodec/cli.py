@@ -10,14 +10,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from irncodec.imageio import JPEG_CHROMA
 from irncodec.train.config import BACK_LOSSES, RECIPES, TrainConfig
 
-__all__ = ["main", "progress", "step_reporter"]
+if TYPE_CHECKING:
+    from irncodec.codec import BudgetCandidate
+
+__all__ = ["main", "progress", "step_reporter", "try_reporter"]
 
 
 @click.group()
@@ -53,6 +56,30 @@ def step_reporter(label: str, every: float = 60.0) -> Callable[[int, int], None]
         spent = now - start
         eta = f", ETA {spent / done * (total - done):.0f} s" if 0 < done < total else ""
         click.echo(f"{label}: {done}/{total} in {spent:.0f} s{eta}", err=True)
+
+    return report
+
+
+def try_reporter(every: float = 10.0) -> Callable[[BudgetCandidate], None]:
+    """An ``on_try`` callback for budget searches: a line on stderr with the candidates packaged (then the fits
+    decoded) so far, the time and the latest one, after the first and then at most every ``every`` seconds (a
+    small image's search ends before a second line)."""
+    start, shown, counts = time.monotonic(), -math.inf, {False: 0, True: 0}
+
+    def report(c: BudgetCandidate) -> None:
+        nonlocal shown
+        counts[c.mse is not None] += 1
+        now = time.monotonic()
+        if now - shown < every:
+            return
+        shown = now
+        last = c.model + ("" if c.quality is None else f" q{c.quality}") + f": {c.size} bytes"
+        if c.mse is None:
+            done = f"{counts[False]} tried"
+        else:
+            done = f"{counts[True]} fit{'s' * (counts[True] > 1)} decoded"
+            last += f", PSNR {10 * math.log10(255**2 / c.mse):.2f} dB" if c.mse > 0 else ", exact"
+        click.echo(f"budget search: {done} in {now - start:.0f} s, last {last}", err=True)
 
     return report
 
@@ -167,6 +194,8 @@ def _run_batch(
         if len(jobs) == 1:
             if options.get("refine"):  # one file in this process: report the refinement's steps
                 options = {**options, "progress": step_reporter("refine steps", every=30.0)}
+            if kind == "encode" and (options.get("max_bytes") or options.get("bpp")):  # and the budget search
+                options = {**options, "on_try": try_reporter()}
             (result,) = run_jobs(fn, jobs, options)
             if not result.ok:
                 _fail(_named(result.job.src, result.message), codes[result.kind])

@@ -16,6 +16,7 @@ import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -42,6 +43,17 @@ DEFAULT_TILE = 256  # LR pixels per tile side; bounds memory on large images
 DEFAULT_OVERLAP = 16  # LR pixels of context around each tile
 REFINE_WINDOW = 512  # HR pixels per side of a refinement window's core (+ 32 LR pixels of context each side)
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+class BudgetCandidate(NamedTuple):
+    """One file a byte-budget search made (:meth:`Encoder.encode_to_budget`'s ``on_try``): the model as
+    ``id@version``, the LR quality (``None`` for PNG), the whole file's size in bytes, and, once the file was
+    decoded to compare the fits, the mean squared error of its reconstruction (0-255 scale)."""
+
+    model: str
+    quality: int | None
+    size: int
+    mse: float | None = None
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -319,6 +331,7 @@ class Encoder:
         z_seed: int = 0,
         refine: int = 0,
         progress: Callable[[int, int], None] | None = None,
+        on_try: Callable[[BudgetCandidate], None] | None = None,
     ) -> tuple[bytes, int | None]:
         """The best file of at most ``max_bytes`` bytes, and the LR quality chosen.
 
@@ -337,6 +350,9 @@ class Encoder:
         quality to lower: each scale's (and each PNG alternative's) file fits or not. :class:`BudgetError` when
         nothing fits. ``refine`` steps (:meth:`refine`) then go to the winner only; its refined file is kept if
         it still fits and decodes closer to the input (bytes the refinement frees are not spent on a higher quality).
+        ``on_try`` gets a :class:`BudgetCandidate` after each candidate is packaged (each model's first costs a
+        forward pass) and again, with its error, after each fit is decoded for the comparison (an inverse pass), so
+        a caller can show how a long search goes.
         """
         _check_format(lr_format, None)
         pinned = find_model(model) if model else None
@@ -353,6 +369,8 @@ class Encoder:
                     name = spec.ref
                     analyses[key] = self.analyze(image, spec.scale, lr_format=lr_format, model=name, quality=q)
                 files[(*key, q)] = self.package(analyses[key], lr_format, q, z_seed=z_seed)
+                if on_try is not None:
+                    on_try(BudgetCandidate(spec.ref, q, len(files[(*key, q)])))
             return files[(*key, q)]
 
         bands: list[tuple[ModelSpec, int | None, int | None]] = []
@@ -390,7 +408,12 @@ class Encoder:
             )
         if len(fits) > 1:
             source = next(iter(analyses.values())).image
-            fits.sort(key=lambda fit: self._error(attempt(*fit), fit[0], source))  # stable: a tie keeps the order
+            errors = []
+            for fit in fits:
+                errors.append(self._error(attempt(*fit), fit[0], source))
+                if on_try is not None:
+                    on_try(BudgetCandidate(fit[0].ref, fit[1], len(attempt(*fit)), errors[-1]))
+            fits = [fits[i] for i in sorted(range(len(fits)), key=errors.__getitem__)]  # a tie keeps the order
         spec, q = fits[0]
         data = attempt(spec, q)
         if refine > 0:

@@ -205,7 +205,7 @@ def test_budget_flags(runner: CliRunner, tiny_models: dict, png: Path, tmp_path:
     )
     assert res.exit_code == 0, res.output
     assert out.stat().st_size <= 900 and "quality=" in res.stderr and "model=tiny-x2" in res.stderr
-    assert "scale=2" in res.stderr
+    assert "scale=2" in res.stderr and "budget search: 1 tried in" in res.stderr  # progress for slow searches
     res = runner.invoke(
         main, ["encode", str(png), "-o", str(out), "--lr-format", "webp", "--bpp", "8", "--device", "cpu"]
     )
@@ -297,3 +297,21 @@ def test_train_on_a_missing_device_fails_in_one_line(runner: CliRunner, tmp_path
         res = runner.invoke(main, _train_args(tmp_path, "--device", device))
         assert res.exit_code == EXIT_MODEL and message in res.output, res.output
         assert "Traceback" not in res.output and not (tmp_path / "run").exists()
+
+
+def test_try_reporter_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    from irncodec.cli import try_reporter
+    from irncodec.codec import BudgetCandidate
+
+    report = try_reporter(every=0.0)
+    report(BudgetCandidate("m@1", 50, 1000))
+    report(BudgetCandidate("m@1", None, 900))
+    report(BudgetCandidate("m@1", 70, 1200, mse=255**2 / 1000))
+    quiet = try_reporter(every=3600.0)
+    quiet(BudgetCandidate("m@1", 50, 1000))
+    quiet(BudgetCandidate("m@1", 60, 1100))  # within the interval: not shown
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("budget search: 1 tried in") and lines[0].endswith("last m@1 q50: 1000 bytes")
+    assert lines[1].endswith("last m@1: 900 bytes")  # a PNG candidate has no quality
+    assert "1 fit decoded" in lines[2] and lines[2].endswith("q70: 1200 bytes, PSNR 30.00 dB")
+    assert len(lines) == 4 and "q60" not in lines[3]

@@ -13,7 +13,7 @@ from PIL import Image, JpegImagePlugin
 from bitstream import BadMagicError, pack, unpack
 from bitstream.container import with_header
 from irncodec import registry
-from irncodec.codec import Decoder, Encoder, decode, encode
+from irncodec.codec import BudgetCandidate, Decoder, Encoder, decode, encode
 from irncodec.errors import BudgetError, DeviceError, InputImageError, PayloadError, UnknownModelError, WeightsError
 from irncodec.imageio import encode_plane
 from irncodec.metrics import psnr
@@ -216,6 +216,11 @@ def test_budget_picks_the_highest_quality_that_fits(tiny_models: dict, lr_format
     assert unpack(data).header.lr_quality == quality
     with pytest.raises(BudgetError, match="quality 0"):
         enc.encode_to_budget(im, 100, lr_format=lr_format)
+    tried: list[BudgetCandidate] = []
+    assert enc.encode_to_budget(im, budget, lr_format=lr_format, on_try=tried.append) == (data, quality)
+    assert (registry.default_model(2, lr_format).ref, quality, len(data), None) in tried  # the winner was reported
+    assert len(tried) == len(set(tried)) >= 3 and all(c.mse is None for c in tried)  # one band: nothing to compare
+    assert all(c.size == sizes[c.quality] for c in tried if c.quality in sizes)  # the sizes are the files'
 
 
 def test_budget_with_png_fits_or_says_why(tiny_models: dict, photo: Image.Image) -> None:
@@ -529,8 +534,12 @@ def test_budget_takes_the_band_whose_file_decodes_closer(
         assert registry.default_model(2, "jpeg", 90).id == "tiny-bad-high"
         other = "alternative"
     budget = max(len(enc.encode(im, lr_format="jpeg", quality=q, model=m.id)) for m in models for q in (60, 100))
-    data, quality = enc.encode_to_budget(im, budget, lr_format="jpeg")  # every band fits
+    tried: list[BudgetCandidate] = []
+    data, quality = enc.encode_to_budget(im, budget, lr_format="jpeg", on_try=tried.append)  # every band fits
     assert unpack(data).header.model == "tiny-good"
+    decoded = [c for c in tried if c.mse is not None]  # each band's fit, decoded to compare them
+    assert len(decoded) >= len(models) and min(decoded, key=lambda c: c.mse)[:3] == (good.ref, quality, len(data))
+    assert min(c.mse for c in decoded) == pytest.approx(_mse(dec.decode(data), im), rel=1e-6)
     assert bands[good_band][0] <= quality <= bands[good_band][1]
     top_of_other = enc.encode(im, lr_format="jpeg", quality=bands[other][1])
     assert _mse(dec.decode(data), im) < _mse(dec.decode(top_of_other), im)
