@@ -552,6 +552,21 @@ MODELS: tuple[ModelSpec, ...] = (
     # blocks, 0.30M params, at LR resolution; the IRN journal extension's compression restoration module), trained
     # with it (recipe jpeg-mse-crm): held-out BD-rate -3.1 % (BD-PSNR +0.06 dB) over q50-95, mostly at the top (q90
     # +0.08 dB, q95 +0.11 for 1 % fewer bytes; q50-75 within 0.01 dB); LR vs bicubic 26.55 -> 26.76 dB.
+    # Since 2026-11-25 (twentieth session): @d5216a81 + 520 steps with LR guidance 0.9 (was 1.4): held-out BD-rate
+    # -3.07 % (BD-PSNR +0.069 dB) over q50-95, above @d5216a81's curve at every rate (+0.03 dB near 0.14 bpp, +0.13
+    # near 0.45); its LR moved further from the bicubic LR (held-out 26.76 -> 25.00 dB, worst photo 23.74 -> 22.01).
+    _irn(
+        "irn-x4-jpeg-444",
+        4,
+        "3bba9bfbe06c02739ecb980f716445b8f7de9ecc0c593c2cea1ed3b966666bdb",
+        restorer=(64, 4),
+        lr_formats=("jpeg",),
+        lr_qualities=(50, 100),
+        lr_chroma="444",
+        notes="irn-x4-jpeg-444@d5216a81 + 520 steps of 8x96x96 through 4:4:4 JPEG q50-95, squared error, LR guidance "
+        "0.9 (recipe jpeg-mse-crm, bf16, cosine from 5e-5), 0.27 h (6.95 h in all)",
+    ),
+    # The third irn-x4-jpeg-444 (2026-11-25); its files still decode.
     _irn(
         "irn-x4-jpeg-444",
         4,
@@ -560,6 +575,7 @@ MODELS: tuple[ModelSpec, ...] = (
         lr_formats=("jpeg",),
         lr_qualities=(50, 100),
         lr_chroma="444",
+        default=False,
         notes="irn-x4-jpeg-444@4bac13bc + an LR restorer (64 x 4 blocks), 1000 steps of 8x96x96 through 4:4:4 JPEG "
         "q50-95, squared error, LR guidance 1.4 (recipe jpeg-mse-crm, bf16, cosine from 5e-5), 0.42 h (6.68 h in all)",
     ),

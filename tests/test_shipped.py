@@ -39,10 +39,11 @@ FLOORS = {
     "irn-x4-jpeg": ("head.png", 27.5, "jpeg", 75),
     # measured 28.29 in 2670 bytes (irn-x4-jpeg: 28.20 in 2792; irn-x4: 27.98 in 2411)
     "irn-x4-jpeg-hq": ("head.png", 28.1, "jpeg", 90),
-    # measured 28.31 in 4492 bytes (@d5216a81, with its LR restorer; @4bac13bc 28.55 in 4459; @4461faee 28.54 in 3904;
-    # 4:4:4 LR; q75: 27.96 in 2260, @4bac13bc 28.04 in 2267, @4461faee 28.06 in 2087, irn-x4-jpeg@6399ce73 27.73 in
-    # 1773): this smooth face gains nothing from the jpeg-mse training and loses 0.24 dB to the restorer, which every
-    # held-out photo gains from at q90 (+0.02 to +0.14 dB)
+    # measured 28.35 in 4757 bytes (@3bba9bfb, LR guidance 0.9; q75 27.96 in 2403); 28.31 in 4492 (@d5216a81, with
+    # its LR restorer; @4bac13bc 28.55 in 4459; @4461faee 28.54 in 3904; 4:4:4 LR; q75: 27.96 in 2260, @4bac13bc
+    # 28.04 in 2267, @4461faee 28.06 in 2087, irn-x4-jpeg@6399ce73 27.73 in 1773): this smooth face gains nothing
+    # from the jpeg-mse training and loses 0.24 dB to the restorer, which every held-out photo gains from at q90
+    # (+0.02 to +0.14 dB)
     "irn-x4-jpeg-444": ("head.png", 28.1, "jpeg", 90),
     # measured 27.76 in 1305 bytes (irn-x4-jpeg: 27.78 in 1383; irn-x4-jpeg-hq: 27.74 in 1268; irn-x4: 27.39 in 1092)
     "irn-x4-webp": ("head.png", 27.5, "webp", 75),
