@@ -194,7 +194,8 @@ def _run_batch(
         if len(jobs) == 1:
             if options.get("refine"):  # one file in this process: report the refinement's steps
                 options = {**options, "progress": step_reporter("refine steps", every=30.0)}
-            if kind == "encode" and (options.get("max_bytes") or options.get("bpp")):  # and the budget search
+            budget = options.get("max_bytes") is not None or options.get("bpp") is not None
+            if kind == "encode" and budget:  # and the budget search
                 options = {**options, "on_try": try_reporter()}
             (result,) = run_jobs(fn, jobs, options)
             if not result.ok:

@@ -37,7 +37,17 @@ from irncodec.registry import (
 )
 from irncodec.rescale import downscale, exact_math, pad_to_multiple, sample_z, upscale
 
-__all__ = ["DEFAULT_TILE", "PRECISIONS", "Analysis", "Decoder", "Encoder", "decode", "encode", "resolve_device"]
+__all__ = [
+    "DEFAULT_TILE",
+    "PRECISIONS",
+    "Analysis",
+    "BudgetCandidate",
+    "Decoder",
+    "Encoder",
+    "decode",
+    "encode",
+    "resolve_device",
+]
 
 DEFAULT_TILE = 256  # LR pixels per tile side; bounds memory on large images
 DEFAULT_OVERLAP = 16  # LR pixels of context around each tile

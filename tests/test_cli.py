@@ -307,6 +307,7 @@ def test_try_reporter_lines(capsys: pytest.CaptureFixture[str]) -> None:
     report(BudgetCandidate("m@1", 50, 1000))
     report(BudgetCandidate("m@1", None, 900))
     report(BudgetCandidate("m@1", 70, 1200, mse=255**2 / 1000))
+    report(BudgetCandidate("m@1", 80, 1300, mse=0.0))
     quiet = try_reporter(every=3600.0)
     quiet(BudgetCandidate("m@1", 50, 1000))
     quiet(BudgetCandidate("m@1", 60, 1100))  # within the interval: not shown
@@ -314,4 +315,5 @@ def test_try_reporter_lines(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[0].startswith("budget search: 1 tried in") and lines[0].endswith("last m@1 q50: 1000 bytes")
     assert lines[1].endswith("last m@1: 900 bytes")  # a PNG candidate has no quality
     assert "1 fit decoded" in lines[2] and lines[2].endswith("q70: 1200 bytes, PSNR 30.00 dB")
-    assert len(lines) == 4 and "q60" not in lines[3]
+    assert "2 fits decoded" in lines[3] and lines[3].endswith("q80: 1300 bytes, exact")
+    assert len(lines) == 5 and "q60" not in lines[4]

@@ -24,7 +24,9 @@ FLOORS = {
     "irn-x2": ("head.png", 33.4, "png", None),
     "irn-x2-small": ("head.png", 33.15, "png", None),  # measured 33.35
     "irn-x2-colour": ("head.png", 33.5, "png", None),  # measured 33.77 (irn-x2: 33.67)
-    "irn-x2-jpeg": ("head.png", 29.6, "jpeg", 75),  # measured 29.84 (@c1564522; @a79133a1 29.79; irn-x2: 29.36)
+    # measured 29.83 in 5308 bytes (@25ec80ff; q40 28.93 in 2789); @c1564522 29.84 in 4577 (q40 28.80 in 2543);
+    # @a79133a1 29.79; irn-x2: 29.36
+    "irn-x2-jpeg": ("head.png", 29.6, "jpeg", 75),
     # measured 30.60 in 7505 bytes (irn-x2-jpeg: 30.58 in 7974; irn-x2: 30.15 in 6696)
     "irn-x2-jpeg-hq": ("head.png", 30.4, "jpeg", 90),
     # measured 30.22 in 15022 bytes (@d3bb6e87; @2e11a7f3: 30.25 in 14957; @103b8886: 30.29 in 14060; @4f7a87a5: 30.36
