@@ -397,6 +397,17 @@ MODELS: tuple[ModelSpec, ...] = (
         notes="irn-x2-jpeg@c1564522 + 500 steps of 16x64x64 through the codec's WebP q40-95 (fp32, cosine from "
         "1e-4), 0.42 h",
     ),
+    # Held-out 27.187 dB (2026-11-25, twentieth session; @f40a64b6: 27.151): @f40a64b6 trained on the same way, a
+    # new cosine run from 3e-5 (27.133 / 27.159 / 27.163 / 27.179 / 27.186 / 27.187 at steps 400-2400).
+    _irn(
+        "irn-x4",
+        4,
+        "c60480d4e1f12ae6932f1311aab93c2070b11d99a7ae3be3341cb5aa2a28d2e3",
+        arch="irn-lc",
+        lr_formats=("png",),
+        notes="growth 16, 1.53M params + a 0.21M-param LR corrector; z = 0; irn-x4@f40a64b6 + 2400 steps of "
+        "8x144x144 (recipe joint: squared error, LR guidance 0.4, cosine from 3e-5, bf16 autocast), 2.08 h CPU",
+    ),
     # Held-out 27.151 dB (2026-11-25, nineteenth session; @592af6b4: 27.114): @592af6b4 trained on the same way, a
     # new cosine run from 3e-5 (27.095 / 27.125 / 27.130 / 27.147 / 27.151 at steps 400-2000).
     _irn(
@@ -405,6 +416,7 @@ MODELS: tuple[ModelSpec, ...] = (
         "f40a64b6b9bb19fc4fca2f848786923f8ff00ed3bb16a8a521873b63282e79aa",
         arch="irn-lc",
         lr_formats=("png",),
+        default=False,
         notes="growth 16, 1.53M params + a 0.21M-param LR corrector; z = 0; irn-x4@592af6b4 + 2000 steps of "
         "8x144x144 (recipe joint: squared error, LR guidance 0.4, cosine from 3e-5, bf16 autocast), 1.75 h CPU",
     ),

@@ -33,8 +33,8 @@ FLOORS = {
     # in 12685; 4:4:4 LR; on this smooth face 4:2:0 irn-x2-jpeg-hq is better per byte)
     "irn-x2-jpeg-444": ("head.png", 30.1, "jpeg", 90),
     "irn-x2-webp": ("head.png", 29.5, "webp", 75),  # measured 29.74 in 3141 bytes (irn-x2-jpeg: 29.87 in 3755)
-    # measured 30.34 (@f40a64b6, CPU joint training; @592af6b4 and @9ca54ec7 30.35; @2c4c9413, joint training on a
-    # GPU, 30.34; @de3464ae 30.36; @ce0d87cb 30.45; @7247cee3 30.12)
+    # measured 30.33 (@c60480d4, CPU joint training; @f40a64b6 30.34; @592af6b4 and @9ca54ec7 30.35; @2c4c9413, joint
+    # training on a GPU, 30.34; @de3464ae 30.36; @ce0d87cb 30.45; @7247cee3 30.12)
     "irn-x4": ("head.png", 30.1, "png", None),
     # measured 27.75 in 1944 bytes (@c222f457; @6399ce73 27.73 in 1773; @37069192: 27.69; irn-x4 through the same
     # JPEG: 27.32)
