@@ -27,12 +27,12 @@ FLOORS = {
     # measured 29.83 in 5308 bytes (@25ec80ff; q40 28.93 in 2789); @c1564522 29.84 in 4577 (q40 28.80 in 2543);
     # @a79133a1 29.79; irn-x2: 29.36
     "irn-x2-jpeg": ("head.png", 29.6, "jpeg", 75),
-    # measured 30.60 in 7505 bytes (irn-x2-jpeg: 30.58 in 7974; irn-x2: 30.15 in 6696)
+    # measured 30.60 in 7505 bytes (irn-x2-jpeg@c1564522: 30.58 in 7974; irn-x2: 30.15 in 6696)
     "irn-x2-jpeg-hq": ("head.png", 30.4, "jpeg", 90),
     # measured 30.22 in 15022 bytes (@d3bb6e87; @2e11a7f3: 30.25 in 14957; @103b8886: 30.29 in 14060; @4f7a87a5: 30.36
     # in 12685; 4:4:4 LR; on this smooth face 4:2:0 irn-x2-jpeg-hq is better per byte)
     "irn-x2-jpeg-444": ("head.png", 30.1, "jpeg", 90),
-    "irn-x2-webp": ("head.png", 29.5, "webp", 75),  # measured 29.74 in 3141 bytes (irn-x2-jpeg: 29.87 in 3755)
+    "irn-x2-webp": ("head.png", 29.5, "webp", 75),  # measured 29.74 in 3141 bytes (irn-x2-jpeg@c1564522: 29.87 in 3755)
     # measured 30.33 (@c60480d4, CPU joint training; @f40a64b6 30.34; @592af6b4 and @9ca54ec7 30.35; @2c4c9413, joint
     # training on a GPU, 30.34; @de3464ae 30.36; @ce0d87cb 30.45; @7247cee3 30.12)
     "irn-x4": ("head.png", 30.1, "png", None),
