@@ -419,10 +419,11 @@ class Encoder:
         if len(fits) > 1:
             source = next(iter(analyses.values())).image
             errors = []
-            for fit in fits:
-                errors.append(self._error(attempt(*fit), fit[0], source))
+            for fit_spec, fit_q in fits:
+                fit_data = attempt(fit_spec, fit_q)
+                errors.append(self._error(fit_data, fit_spec, source))
                 if on_try is not None:
-                    on_try(BudgetCandidate(fit[0].ref, fit[1], len(attempt(*fit)), errors[-1]))
+                    on_try(BudgetCandidate(fit_spec.ref, fit_q, len(fit_data), errors[-1]))
             fits = [fits[i] for i in sorted(range(len(fits)), key=errors.__getitem__)]  # a tie keeps the order
         spec, q = fits[0]
         data = attempt(spec, q)
